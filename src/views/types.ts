@@ -1,0 +1,88 @@
+/**
+ * The view engine's boundary: what goes in (source transactions as weighted
+ * row changes) and what comes out (consolidated, rendered row changes keyed
+ * by a stable row key). Nothing here does I/O.
+ */
+import type { Row, SqlType } from '../values/types.ts';
+
+/** A column of a table or of a view's output. */
+export interface Column {
+  readonly name: string;
+  readonly type: SqlType;
+}
+
+/** A source table as resolved in the source database. */
+export interface TableInfo {
+  /** Stable identifier of the source table (PostgreSQL: the relation OID as a string, e.g. "16384"). */
+  readonly id: string;
+  readonly schema: string;
+  readonly name: string;
+  /** Columns in the order rows are delivered in (attnum order, dropped columns skipped). */
+  readonly columns: readonly Column[];
+  /** Indices into `columns` of the primary key (or replica-identity index); empty when the table has none. */
+  readonly primaryKey: readonly number[];
+}
+
+/**
+ * Looks up tables for the compiler. `schema` is null for an unqualified name,
+ * which resolves as the source's search_path would. Resolves to undefined when
+ * no such table exists.
+ */
+export interface TableCatalog {
+  lookup(schema: string | null, name: string): Promise<TableInfo | undefined>;
+}
+
+/** Settings of the source database that change SQL semantics. */
+export interface SqlSettings {
+  /** lc_ctype of the source database is C/POSIX: lower/upper/ILIKE touch ASCII only. */
+  readonly asciiCaseMapping: boolean;
+  /** datcollate of the source database is C/POSIX: text ordering (<, >, BETWEEN) is code point order. Otherwise text ordering comparisons are refused as unsupported. */
+  readonly cCollation: boolean;
+}
+
+/**
+ * One row change of a source transaction. An UPDATE arrives as a delete of the
+ * old row followed by an insert of the new one. `row` is in TableInfo.columns order.
+ */
+export type SourceChange =
+  | { readonly kind: 'insert' | 'delete'; readonly table: string; readonly row: Row }
+  | { readonly kind: 'truncate'; readonly table: string };
+
+/** One output change; rows are rendered JSON objects (renderRow), keys are canonical row keys. */
+export type ViewChange =
+  | { readonly op: 'insert'; readonly key: string; readonly row: string }
+  | { readonly op: 'update'; readonly key: string; readonly old: string; readonly row: string }
+  | { readonly op: 'delete'; readonly key: string; readonly row: string };
+
+/**
+ * The effect of one source transaction on a view.
+ * `reset`: the view's previous content is removed first (TRUNCATE of a source
+ * the view depends on entirely); the deleted rows are known only to storage.
+ * `changes` hold at most one change per key and never an insert/delete pair that cancels.
+ */
+export interface ViewDelta {
+  readonly reset: boolean;
+  readonly changes: readonly ViewChange[];
+}
+
+/** A compiled, running view: a pure dataflow from source changes to output changes. */
+export interface CompiledView {
+  /** Normalised view name (lower-cased unless it was quoted). */
+  readonly name: string;
+  /** The CREATE MATERIALIZED VIEW statement as given. */
+  readonly sql: string;
+  /** The SELECT part, usable verbatim against PostgreSQL (oracle tests, backfill). */
+  readonly selectSql: string;
+  /** Output columns with PostgreSQL's names and types. */
+  readonly columns: readonly Column[];
+  /** Output column names that form the row key when all of them are visible; [] when the key is internal. */
+  readonly key: readonly string[];
+  /** Tables the view reads (each exactly once). */
+  readonly sources: readonly TableInfo[];
+  /**
+   * Feed one source transaction (changes to tables the view does not read are ignored).
+   * Returns null when the view does not change. Pure and synchronous.
+   * Throws SqlRuntimeError when evaluation fails as PostgreSQL's query would.
+   */
+  step(changes: readonly SourceChange[]): ViewDelta | null;
+}

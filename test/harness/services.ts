@@ -1,0 +1,39 @@
+/**
+ * Real services for integration tests: a throwaway PostgreSQL 15 with
+ * wal_level=logical and a redis-server, both on random loopback ports,
+ * torn down (data deleted) by stop().
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../src/services/embedded-postgres.ts';
+import { startRedisServer, type RunningRedis } from '../../src/services/redis-server.ts';
+
+export interface TestServices {
+  readonly pg: RunningPostgres;
+  readonly redis: RunningRedis;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(): Promise<RunningPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), 'dv-pg-'));
+  const pg = await startEmbeddedPostgres({ dataDir: dir, persistent: false, fast: true });
+  return {
+    ...pg,
+    stop: async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startServices(): Promise<TestServices> {
+  const [pg, redis] = await Promise.all([startPostgres(), startRedisServer()]);
+  return {
+    pg,
+    redis,
+    stop: async () => {
+      await Promise.allSettled([pg.stop(), redis.stop()]);
+    },
+  };
+}

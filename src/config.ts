@@ -1,0 +1,36 @@
+/** Configuration from the environment (see README "Configuration"). */
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** null: start an embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | null;
+  /** null: use redis://127.0.0.1:6379, or start a private redis-server under dataDir when nothing answers there. */
+  readonly redisUrl: string | null;
+  readonly kafkaBrokers: readonly string[];
+  readonly token: string | null;
+  readonly slot: string;
+  readonly publication: string;
+  readonly dataDir: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const ident = (name: string, value: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new Error(`${name} must be a lower-case identifier, got "${value}"`);
+    return value;
+  };
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || null,
+    redisUrl: env.REDIS_URL || null,
+    kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    token: env.DELTAVIEW_TOKEN || null,
+    slot: ident('DELTAVIEW_SLOT', env.DELTAVIEW_SLOT || 'deltaview'),
+    publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),
+    dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The HTTP API (hono): health, the view catalog and paged, read-your-writes
+ * row reads. Subscriptions (WebSockets) are in subscriptions.ts.
+ */
+import { Hono, type Context } from 'hono';
+import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
+import { DeltaviewError } from '../errors.ts';
+import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
+import type { RedisStore } from '../storage/redis-store.ts';
+import { errorBody } from './errors.ts';
+
+export interface AppDeps {
+  readonly pipeline: Pipeline;
+  readonly store: RedisStore;
+  /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
+  readonly token: string | null;
+  readonly kafkaBrokers: readonly string[];
+  readonly log: (m: string) => void;
+}
+
+const MAX_BODY = 1 << 20;
+
+export function createApp(deps: AppDeps): Hono {
+  const { pipeline, store } = deps;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    const e = errorBody(err, deps.log);
+    return c.body(e.body, e.status as 400, { 'content-type': 'application/json' });
+  });
+  app.notFound((c) => json(c, 404, { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }));
+
+  app.get('/healthz', (c) => json(c, 200, { status: 'ok' }));
+
+  app.use('/v1/*', async (c, next) => {
+    if (deps.token !== null && !authorized(c.req.header('authorization'), deps.token)) {
+      throw new DeltaviewError('unauthorized', 'missing or wrong bearer token (Authorization: Bearer <DELTAVIEW_TOKEN>)');
+    }
+    await next();
+  });
+
+  app.get('/v1/views', async (c) => {
+    const views = await Promise.all(pipeline.list().map((v) => viewObject(v, store)));
+    return json(c, 200, { views });
+  });
+
+  app.post('/v1/views', async (c) => {
+    const body = await readJson(c);
+    const sql = (body as { sql?: unknown } | null)?.sql;
+    if (typeof sql !== 'string' || sql.trim() === '') {
+      throw new DeltaviewError('bad_request', 'body must be a JSON object with a "sql" string: {"sql":"CREATE MATERIALIZED VIEW name AS SELECT ..."}');
+    }
+    const info = await pipeline.create(sql);
+    return json(c, 201, await viewObject(info, store));
+  });
+
+  app.get('/v1/views/:name', async (c) => json(c, 200, await viewObject(pipeline.get(c.req.param('name')), store)));
+
+  app.delete('/v1/views/:name', async (c) => {
+    await pipeline.delete(c.req.param('name'));
+    return c.body(null, 204);
+  });
+
+  app.get('/v1/views/:name/rows', async (c) => {
+    const name = c.req.param('name');
+    const limit = intParam(c.req.query('limit'), 'limit', 1000, 1, 10_000);
+    const timeoutMs = intParam(c.req.query('timeout_ms'), 'timeout_ms', 5000, 0, 300_000);
+    const cursorText = c.req.query('cursor');
+    const cursor = cursorText ? decodeCursor(cursorText) : null;
+    const minLsnText = c.req.query('min_lsn');
+    if (minLsnText !== undefined && !isLsn(minLsnText)) {
+      throw new DeltaviewError('bad_request', `min_lsn "${minLsnText}" is not an LSN (expected the form 0/16B3748, as pg_current_wal_lsn() prints)`);
+    }
+    const minLsn = minLsnText ? parseLsn(minLsnText) : 0n;
+    const info = pipeline.get(name);
+    if (info.status === 'failed') throw new DeltaviewError('bad_request', `view "${name}" has failed: ${info.error ?? 'unknown error'}`);
+    if (info.lsn === null || info.lsn < minLsn) {
+      const ok = await pipeline.waitFor(name, minLsn, timeoutMs);
+      if (!ok) {
+        const now = pipeline.get(name);
+        const why = now.status === 'backfilling' ? 'the view is still backfilling' : now.status === 'failed' ? `the view failed: ${now.error}` : `the view reflects ${now.lsn === null ? 'nothing yet' : formatLsn(now.lsn)}`;
+        throw new DeltaviewError('timeout', `timed out after ${timeoutMs} ms waiting for view "${name}" to reflect ${formatLsn(minLsn)}: ${why}`);
+      }
+    }
+    const lsn = pipeline.reflectedLsn(name);
+    const page = await store.page(name, cursor, limit + 1);
+    const more = page.keys.length > limit;
+    const rows = more ? page.rows.slice(0, limit) : page.rows;
+    const next = more ? JSON.stringify(encodeCursor(page.keys[limit - 1]!)) : 'null';
+    const body = `{"rows":[${rows.join(',')}],"next":${next},"lsn":${lsn === null ? 'null' : JSON.stringify(formatLsn(lsn))}}`;
+    return c.body(body, 200, { 'content-type': 'application/json' });
+  });
+
+  app.post('/v1/sources', async (c) => {
+    await readJson(c);
+    if (deps.kafkaBrokers.length === 0) {
+      throw new DeltaviewError('bad_request', 'Kafka sources are unavailable: KAFKA_BROKERS is not set');
+    }
+    throw new DeltaviewError('unsupported', 'Kafka sources are not implemented in this version of deltaview');
+  });
+
+  app.get('/v1/sources', (c) => json(c, 200, { sources: [] }));
+
+  return app;
+}
+
+/** The contract's view object. */
+export async function viewObject(v: ViewInfo, store: RedisStore): Promise<Record<string, unknown>> {
+  const rows = await store.rowCount(v.name);
+  const o: Record<string, unknown> = {
+    name: v.name,
+    sql: v.sql,
+    status: v.status,
+    columns: v.columns,
+    key: v.key,
+    rows,
+    lsn: v.lsn === null ? null : formatLsn(v.lsn),
+  };
+  if (v.error !== null && v.status === 'failed') o.error = v.error;
+  if (v.backfill) o.backfill = { rows_done: v.backfill.rowsDone, rows_estimated: v.backfill.rowsEstimated };
+  return o;
+}
+
+function json(c: Context, status: number, body: unknown): Response {
+  return c.body(JSON.stringify(body), status as 200, { 'content-type': 'application/json' });
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const len = Number(c.req.header('content-length') ?? 0);
+  if (len > MAX_BODY) throw new DeltaviewError('bad_request', `request body of ${len} bytes is larger than the limit of ${MAX_BODY} bytes`);
+  const text = await c.req.text();
+  if (text.length > MAX_BODY) throw new DeltaviewError('bad_request', `request body is larger than the limit of ${MAX_BODY} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DeltaviewError('bad_request', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function intParam(text: string | undefined, name: string, dflt: number, min: number, max: number): number {
+  if (text === undefined || text === '') return dflt;
+  if (!/^\d+$/.test(text)) throw new DeltaviewError('bad_request', `${name} must be a whole number, got "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new DeltaviewError('bad_request', `${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new DeltaviewError('bad_request', `cursor "${text.slice(0, 40)}" is malformed; pass the "next" value of the previous page`);
+  return Buffer.from(text, 'base64url').toString('utf8');
+}
+
+export function authorized(header: string | undefined, token: string): boolean {
+  return header === `Bearer ${token}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds the running server: pipeline + HTTP app + subscriptions on one port.
+ * The one composition module (src/main.ts adds configuration and embedded services).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Pipeline } from '../runtime/pipeline.ts';
+import { RedisStore } from '../storage/redis-store.ts';
+import { createApp } from './app.ts';
+import { attachSubscriptions } from './subscriptions.ts';
+
+export interface ServerOptions {
+  readonly pgUrl: string;
+  readonly redisUrl: string;
+  readonly port: number;
+  readonly host: string;
+  readonly token: string | null;
+  readonly slot: string;
+  readonly publication: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly log: (m: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pipeline: Pipeline;
+  readonly store: RedisStore;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const store = await RedisStore.connect(opts.redisUrl, opts.log);
+  const pipeline = new Pipeline({ pgUrl: opts.pgUrl, store, slot: opts.slot, publication: opts.publication, log: opts.log });
+  try {
+    await pipeline.start();
+  } catch (err) {
+    await pipeline.stop().catch(() => {});
+    await store.close();
+    throw err;
+  }
+  const app = createApp({ pipeline, store, token: opts.token, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const subs = attachSubscriptions(server, { pipeline, store, token: opts.token, log: opts.log });
+  pipeline.addListener(subs.listener);
+  const port = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${opts.host}:${port}`,
+    port,
+    pipeline,
+    store,
+    stop: () =>
+      (stopping ??= (async () => {
+        subs.close();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections?.();
+        });
+        await pipeline.stop();
+        await store.close();
+      })()),
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * WebSocket subscriptions: `GET /v1/views/:name/subscribe[?since=<token>]`.
+ * A subscriber gets a snapshot consistent with a position (or, resuming, the
+ * diff-log entries it missed), `ready`, then every diff after it, in order.
+ * Diffs that arrive while the snapshot is read are buffered and those already
+ * in the snapshot are dropped, so nothing is duplicated or skipped.
+ * A subscriber whose socket backlog grows past a bound is told `lagging` and
+ * closed; it resumes with `since` and loses nothing.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { formatLsn } from '../cdc/pg/lsn.ts';
+import { DeltaviewError } from '../errors.ts';
+import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
+import type { RedisStore } from '../storage/redis-store.ts';
+import { authorized } from './app.ts';
+
+export interface SubscriptionDeps {
+  readonly pipeline: Pipeline;
+  readonly store: RedisStore;
+  readonly token: string | null;
+  readonly log: (m: string) => void;
+  /** Rows per snapshot frame. */
+  readonly snapshotChunk?: number;
+  /** Bytes buffered on a socket before the subscriber is cut off as lagging. */
+  readonly maxBacklog?: number;
+}
+
+const PATH = /^\/v1\/views\/([^/]+)\/subscribe$/;
+
+class Subscriber {
+  /** Diffs received while the snapshot/log is being read; null once live. */
+  private pending: DiffEvent[] | null = [];
+  /** Position the client has: diffs at or below it are not sent. */
+  private position = -1n;
+  closed = false;
+
+  constructor(
+    readonly view: string,
+    private readonly ws: WebSocket,
+    private readonly maxBacklog: number,
+  ) {}
+
+  send(frame: string): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.maxBacklog) {
+      this.fail('lagging', 'subscriber is too slow: its backlog exceeded the limit; reconnect with ?since=<last token> to resume');
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  fail(code: string, message: string, closeCode = 1011): void {
+    if (this.closed) return;
+    this.ws.send(JSON.stringify({ type: 'error', code, message }));
+    this.closed = true;
+    this.ws.close(closeCode, code.slice(0, 100));
+  }
+
+  diff(e: DiffEvent): void {
+    if (this.pending) this.pending.push(e);
+    else this.emit(e);
+  }
+
+  private emit(e: DiffEvent): void {
+    if (e.lsn <= this.position) return;
+    this.position = e.lsn;
+    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(e.token)},"changes":${e.changes}}`);
+  }
+
+  /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
+  goLive(lsn: bigint, token: string, backlog: readonly DiffEvent[] = []): void {
+    this.position = lsn;
+    this.send(JSON.stringify({ type: 'ready', lsn: formatLsn(lsn), token }));
+    for (const e of backlog) this.emit(e);
+    const buffered = this.pending ?? [];
+    this.pending = null;
+    for (const e of buffered) this.emit(e);
+  }
+}
+
+/** Attaches the subscription endpoint to an HTTP server; returns a closer. */
+export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const subs = new Map<string, Set<Subscriber>>();
+  const chunk = deps.snapshotChunk ?? 1000;
+  const maxBacklog = deps.maxBacklog ?? 32 * 1024 * 1024;
+
+  const listener: PipelineListener = {
+    diff(e) {
+      const set = subs.get(e.view);
+      if (set) for (const s of set) s.diff(e);
+    },
+    gone(view, code, message) {
+      const set = subs.get(view);
+      if (set) for (const s of set) s.fail(code, message, 1000);
+    },
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = PATH.exec(url.pathname);
+    if (!m) {
+      reject(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+      return;
+    }
+    if (deps.token !== null && !authorized(req.headers.authorization, deps.token) && url.searchParams.get('token') !== deps.token) {
+      reject(socket, 401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token> or ?token=)');
+      return;
+    }
+    const view = decodeURIComponent(m[1]!);
+    try {
+      deps.pipeline.get(view);
+    } catch (err) {
+      const e = err instanceof DeltaviewError ? err : new DeltaviewError('internal', String(err));
+      reject(socket, e.status, e.code, e.message);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const sub = new Subscriber(view, ws, maxBacklog);
+      let set = subs.get(view);
+      if (!set) subs.set(view, (set = new Set()));
+      set.add(sub);
+      ws.on('close', () => {
+        sub.closed = true;
+        set.delete(sub);
+        if (set.size === 0 && subs.get(view) === set) subs.delete(view);
+      });
+      ws.on('error', () => {});
+      ws.on('message', (data, isBinary) => {
+        // The protocol is server → client; anything a client sends is answered, never trusted.
+        const text = isBinary ? '' : data.toString();
+        let ok = false;
+        try {
+          const msg = JSON.parse(text) as { type?: unknown };
+          ok = msg !== null && typeof msg === 'object' && msg.type === 'ping';
+        } catch {
+          ok = false;
+        }
+        if (ok) sub.send('{"type":"pong"}');
+        else sub.send(JSON.stringify({ type: 'error', code: 'bad_request', message: 'unexpected frame: this endpoint only sends; the only accepted frame is {"type":"ping"}' }));
+      });
+      start(sub, view, url.searchParams.get('since')).catch((err: Error) => {
+        deps.log(`subscription to ${view} failed: ${err.message}`);
+        sub.fail(err instanceof DeltaviewError ? err.code : 'internal', err.message);
+      });
+    });
+  });
+
+  async function start(sub: Subscriber, view: string, since: string | null): Promise<void> {
+    // Wait (without limit, while the socket is open) for a backfilling view to go live.
+    while (!sub.closed) {
+      if (await deps.pipeline.waitFor(view, 0n, 10_000)) break;
+      const info = deps.pipeline.get(view);
+      if (info.status === 'failed') throw new DeltaviewError('bad_request', `view "${view}" has failed: ${info.error ?? ''}`);
+    }
+    if (sub.closed) return;
+    if (since) {
+      const meta = await deps.store.getMeta(view);
+      const entries = meta.token ? await deps.store.logSince(view, since, meta.token) : null;
+      if (entries) {
+        const sinceLsn = BigInt(since.split('-')[0]!);
+        const backlog: DiffEvent[] = entries.map((e) => ({ view, token: e.token, prev: e.prev, lsn: BigInt(e.token.split('-')[0]!), changes: e.changes }));
+        sub.goLive(sinceLsn, since, backlog);
+        return;
+      }
+    }
+    const snap = await deps.store.snapshot(view);
+    for (let i = 0; i < snap.entries.length && !sub.closed; i += chunk) {
+      const rows = snap.entries.slice(i, i + chunk).map(([k, r]) => `{"key":${JSON.stringify(k)},"row":${r}}`);
+      sub.send(`{"type":"snapshot","rows":[${rows.join(',')}]}`);
+    }
+    sub.goLive(snap.lsn ?? 0n, snap.token);
+  }
+
+  return {
+    listener,
+    close() {
+      for (const set of subs.values()) for (const s of set) s.fail('shutting_down', 'server is shutting down', 1001);
+      wss.close();
+    },
+  };
+}
+
+function reject(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

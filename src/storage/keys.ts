@@ -1,0 +1,30 @@
+/**
+ * The Redis key layout (documented in the README for users who read views
+ * straight from Redis). Every key of one view shares the hash tag {v:<name>},
+ * so all of a view's keys live in one slot and the layout works on Redis Cluster.
+ *
+ *   dv:layout                 string  layout version (migrations/)
+ *   dv:views                  hash    view name -> JSON definition {name, sql, created_at}
+ *   dv:source:pg              hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it)
+ *   dv:{v:NAME}:rows          hash    row key -> row as JSON (to_jsonb form)
+ *   dv:{v:NAME}:keys          zset    every row key with score 0 (lexicographic cursor paging)
+ *   dv:{v:NAME}:meta          hash    status, lsn (16-hex), token, error, backfill progress
+ *   dv:{v:NAME}:log           stream  one entry per source transaction that changed the view:
+ *                                     id "<lsn as decimal>-0", fields prev (previous token), changes (JSON array)
+ */
+export const LAYOUT_KEY = 'dv:layout';
+export const VIEWS_KEY = 'dv:views';
+export const PG_SOURCE_KEY = 'dv:source:pg';
+
+export interface ViewKeys {
+  readonly rows: string;
+  readonly keys: string;
+  readonly meta: string;
+  readonly log: string;
+}
+
+/** View names are identifiers ([a-z_][a-z0-9_$]*, or quoted without braces), so the hash tag is unambiguous. */
+export function viewKeys(name: string): ViewKeys {
+  const tag = `{v:${name}}`;
+  return { rows: `dv:${tag}:rows`, keys: `dv:${tag}:keys`, meta: `dv:${tag}:meta`, log: `dv:${tag}:log` };
+}

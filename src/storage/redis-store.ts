@@ -1,0 +1,292 @@
+/**
+ * All Redis I/O of deltaview: the view catalog, view rows, diff logs, view
+ * positions and the source checkpoint. One connection carries every write in
+ * order (node-redis pipelines commands issued together), so commits land in
+ * commit order; per-view atomicity comes from the Lua scripts.
+ */
+import { createHash } from 'node:crypto';
+import { createClient } from 'redis';
+import type { ViewDelta } from '../views/types.ts';
+import { LAYOUT_KEY, PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
+import { runMigrations } from './migrate.ts';
+import { BUMP, COMMIT, PAGE, SNAPSHOT } from './scripts.ts';
+
+/** The part of a node-redis client the store uses (all commands go through sendCommand). */
+interface Client {
+  sendCommand<T>(args: ReadonlyArray<string>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A view's definition as persisted in the catalog. */
+export interface StoredViewDef {
+  readonly name: string;
+  readonly sql: string;
+  readonly createdAt: string;
+  /** Output columns as shown in the API (name, PostgreSQL type name). */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly key: readonly string[];
+}
+
+/** A view's persisted state. */
+export interface StoredViewMeta {
+  readonly status: 'backfilling' | 'running' | 'failed' | null;
+  /** Highest transaction end LSN reflected in the stored rows (null before the first backfill completes). */
+  readonly lsn: bigint | null;
+  readonly token: string | null;
+  readonly error: string | null;
+}
+
+/** What a commit did: the diff-log token it wrote, the token before it, and the changes as a JSON array. */
+export interface CommitResult {
+  readonly token: string;
+  readonly prev: string;
+  readonly changes: string;
+}
+
+export interface LogEntry {
+  readonly token: string;
+  readonly prev: string;
+  /** JSON array of change objects. */
+  readonly changes: string;
+}
+
+const LOG_MAX = 10_000;
+
+class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+}
+
+const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), bump: new Script(BUMP) };
+
+export class RedisStore {
+  private constructor(readonly client: Client) {}
+
+  /** Connects, loads the scripts and runs layout migrations. */
+  static async connect(url: string, log: (m: string) => void = () => {}): Promise<RedisStore> {
+    const client = createClient({
+      url,
+      RESP: 2, // flat arrays for HGETALL/script replies, the form the Lua scripts return
+      commandOptions: { timeout: 0 },
+      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+    });
+    client.on('error', (err: Error) => log(`redis: ${err.message}`));
+    await client.connect();
+    const store = new RedisStore({
+      sendCommand: <T>(args: ReadonlyArray<string>) => client.sendCommand<T>(args),
+      close: () => client.close(),
+    });
+    for (const s of Object.values(scripts)) await client.sendCommand(['SCRIPT', 'LOAD', s.source]);
+    await runMigrations(store.client, log);
+    return store;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => {});
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.sendCommand<string>(['PING'])) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private async evalsha<T>(script: Script, keys: string[], args: string[]): Promise<T> {
+    const cmd = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.client.sendCommand<T>(['EVALSHA', script.sha, ...cmd]);
+    } catch (err) {
+      if (!String(err).includes('NOSCRIPT')) throw err;
+      return this.client.sendCommand<T>(['EVAL', script.source, ...cmd]);
+    }
+  }
+
+  // ---- catalog ----
+
+  async listViewDefs(): Promise<StoredViewDef[]> {
+    const all = await this.client.sendCommand<string[]>(['HGETALL', VIEWS_KEY]);
+    const out: StoredViewDef[] = [];
+    for (let i = 1; i < all.length; i += 2) out.push(JSON.parse(all[i]!) as StoredViewDef);
+    return out;
+  }
+
+  async putViewDef(def: StoredViewDef): Promise<boolean> {
+    const r = await this.client.sendCommand<number>(['HSETNX', VIEWS_KEY, def.name, JSON.stringify(def)]);
+    return r === 1;
+  }
+
+  async getMeta(name: string): Promise<StoredViewMeta> {
+    const k = viewKeys(name);
+    const [status, lsn, token, error] = await this.client.sendCommand<(string | null)[]>(['HMGET', k.meta, 'status', 'lsn', 'token', 'error']);
+    return {
+      status: (status as StoredViewMeta['status']) ?? null,
+      lsn: lsn ? BigInt(`0x${lsn}`) : null,
+      token: token ?? null,
+      error: error ?? null,
+    };
+  }
+
+  async rowCount(name: string): Promise<number> {
+    return this.client.sendCommand<number>(['HLEN', viewKeys(name).rows]);
+  }
+
+  /** Removes a view's state and catalog entry. */
+  async deleteView(name: string): Promise<void> {
+    const k = viewKeys(name);
+    await this.client.sendCommand(['DEL', k.rows, k.keys, k.meta, k.log]);
+    await this.client.sendCommand(['HDEL', VIEWS_KEY, name]);
+  }
+
+  // ---- backfill ----
+
+  /** Clears any previous state and marks the view backfilling. */
+  async beginBackfill(name: string): Promise<void> {
+    const k = viewKeys(name);
+    await this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta]);
+    await this.client.sendCommand(['HSET', k.meta, 'status', 'backfilling', 'progress_rows', '0']);
+  }
+
+  /** Writes backfilled rows (not atomic with anything: the view is not visible as running yet). */
+  async writeBackfillRows(name: string, entries: readonly (readonly [string, string])[], progressRows: number): Promise<void> {
+    if (entries.length === 0) return;
+    const k = viewKeys(name);
+    const h: string[] = ['HSET', k.rows];
+    const z: string[] = ['ZADD', k.keys];
+    for (const [key, row] of entries) {
+      h.push(key, row);
+      z.push('0', key);
+    }
+    await Promise.all([
+      this.client.sendCommand(h),
+      this.client.sendCommand(z),
+      this.client.sendCommand(['HSET', k.meta, 'progress_rows', String(progressRows)]),
+    ]);
+  }
+
+  /** Flips the view to running at snapshot position `lsn` in one step. */
+  async finishBackfill(name: string, lsn: bigint): Promise<string> {
+    const k = viewKeys(name);
+    const token = `${lsn}-0`;
+    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token]);
+    return token;
+  }
+
+  async markFailed(name: string, error: string): Promise<void> {
+    await this.client.sendCommand(['HSET', viewKeys(name).meta, 'status', 'failed', 'error', error]);
+  }
+
+  // ---- incremental commits ----
+
+  /**
+   * Applies one transaction's delta to a view atomically with its diff-log entry and position.
+   * Resolves null when the transaction was already applied (replay) or the view is gone.
+   */
+  async commit(name: string, lsn: bigint, delta: ViewDelta): Promise<CommitResult | null> {
+    const k = viewKeys(name);
+    const rendered = renderChanges(delta);
+    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered];
+    for (const c of delta.changes) {
+      switch (c.op) {
+        case 'insert':
+          args.push('i', c.key, c.row);
+          break;
+        case 'update':
+          args.push('u', c.key, c.row);
+          break;
+        case 'delete':
+          args.push('d', c.key, '');
+          break;
+      }
+    }
+    const r = await this.evalsha<[string, string, string] | null | 'gone'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
+    if (r === null || r === 'gone') return null;
+    const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;
+    return { token: r[0], prev: r[1], changes: `[${body}]` };
+  }
+
+  // ---- reads ----
+
+  /** Rows in key order after `cursor` (exclusive). */
+  async page(name: string, cursor: string | null, limit: number): Promise<{ keys: string[]; rows: string[] }> {
+    const k = viewKeys(name);
+    const flat = await this.evalsha<string[]>(scripts.page, [k.rows, k.keys], [cursor ?? '', String(limit)]);
+    const keys: string[] = [];
+    const rows: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      keys.push(flat[i]!);
+      rows.push(flat[i + 1]!);
+    }
+    return { keys, rows };
+  }
+
+  /** The whole view, consistent with the returned token and position. */
+  async snapshot(name: string): Promise<{ token: string; lsn: bigint | null; status: string; entries: [string, string][] }> {
+    const k = viewKeys(name);
+    const flat = await this.evalsha<string[]>(scripts.snapshot, [k.rows, k.meta], []);
+    const entries: [string, string][] = [];
+    for (let i = 3; i < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!]);
+    const lsn = flat[1] ? BigInt(`0x${flat[1]}`) : null;
+    return { token: flat[0] ?? '', lsn, status: flat[2] ?? '', entries };
+  }
+
+  /** Diff-log entries after `token`, or null when the log no longer reaches back to it. */
+  async logSince(name: string, token: string, currentToken: string): Promise<LogEntry[] | null> {
+    if (token === currentToken) return [];
+    if (!/^\d+-\d+$/.test(token)) return null;
+    const k = viewKeys(name);
+    const raw = await this.client.sendCommand<[string, string[]][]>(['XRANGE', k.log, `(${token}`, '+']);
+    const entries: LogEntry[] = raw.map(([id, fields]) => {
+      const f = new Map<string, string>();
+      for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+      return { token: id, prev: f.get('prev') ?? '', changes: f.get('changes') ?? '[]' };
+    });
+    if (entries.length === 0 || entries[0]!.prev !== token) return null;
+    return entries;
+  }
+
+  // ---- source checkpoint ----
+
+  async getCheckpoint(): Promise<bigint | null> {
+    const v = await this.client.sendCommand<string | null>(['HGET', PG_SOURCE_KEY, 'checkpoint']);
+    return v ? BigInt(`0x${v}`) : null;
+  }
+
+  /**
+   * Records that every transaction ending at or before `lsn` is reflected in the given
+   * running views (raising each view's stored position, never lowering it) and in the
+   * source checkpoint.
+   */
+  async setCheckpoint(lsn: bigint, slot: string, views: readonly string[]): Promise<void> {
+    const h = hex(lsn);
+    await Promise.all([
+      ...views.map((v) => this.evalsha(scripts.bump, [viewKeys(v).meta], [h])),
+      this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'checkpoint', h, 'slot', slot]),
+    ]);
+  }
+
+  async layoutVersion(): Promise<number> {
+    return Number((await this.client.sendCommand<string | null>(['GET', LAYOUT_KEY])) ?? 0);
+  }
+}
+
+function hex(lsn: bigint): string {
+  return lsn.toString(16).padStart(16, '0');
+}
+
+/** Renders a delta's changes as contract change objects joined by ','. */
+function renderChanges(delta: ViewDelta): string {
+  const parts: string[] = new Array(delta.changes.length);
+  for (let i = 0; i < delta.changes.length; i++) {
+    const c = delta.changes[i]!;
+    const key = JSON.stringify(c.key);
+    parts[i] =
+      c.op === 'update'
+        ? `{"op":"update","key":${key},"old":${c.old},"row":${c.row}}`
+        : `{"op":"${c.op}","key":${key},"row":${c.row}}`;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,86 @@
+/**
+ * Lua scripts: each runs atomically inside Redis, so a view's rows, its
+ * diff-log entry and its position always move together.
+ */
+
+/**
+ * Commit one source transaction's effect on one view.
+ * KEYS: rows, keys, meta, log.
+ * ARGV: [1] lsn as 16 hex, [2] lsn as decimal (stream id), [3] reset '1'|'0', [4] log max length,
+ *       [5] client-rendered change objects joined by ',' (may be ''), [6…] triples op ('i'|'u'|'d'), key, row JSON.
+ * Returns nil when the position is already stored (a replayed transaction), 'gone' when the view no
+ * longer runs, else {token, prev token, rendered deletes of a reset (may be '')}.
+ */
+export const COMMIT = `
+local cur = redis.call('HGET', KEYS[3], 'lsn')
+if cur and cur >= ARGV[1] then return false end
+if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
+local resetPart = ''
+if ARGV[3] == '1' then
+  local all = redis.call('HGETALL', KEYS[1])
+  local parts = {}
+  for i = 1, #all, 2 do
+    parts[#parts + 1] = '{"op":"delete","key":' .. cjson.encode(all[i]) .. ',"row":' .. all[i + 1] .. '}'
+  end
+  resetPart = table.concat(parts, ',')
+end
+local body = ARGV[5]
+if resetPart ~= '' then
+  if body ~= '' then body = resetPart .. ',' .. body else body = resetPart end
+end
+local prev = redis.call('HGET', KEYS[3], 'token') or ''
+local id = ARGV[2] .. '-0'
+-- the log entry first: if anything could fail it is this, and then nothing has been written yet
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
+if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
+for i = 6, #ARGV, 3 do
+  local op = ARGV[i]
+  local k = ARGV[i + 1]
+  if op == 'd' then
+    redis.call('HDEL', KEYS[1], k)
+    redis.call('ZREM', KEYS[2], k)
+  else
+    redis.call('HSET', KEYS[1], k, ARGV[i + 2])
+    if op == 'i' then redis.call('ZADD', KEYS[2], 0, k) end
+  end
+end
+redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'token', id)
+return {id, prev, resetPart}
+`;
+
+/**
+ * One page of rows in key order. KEYS: rows, keys. ARGV: cursor ('' = start), limit.
+ * Returns {keys..., values...} flattened as alternating key, row.
+ */
+export const PAGE = `
+local min = '-'
+if ARGV[1] ~= '' then min = '(' .. ARGV[1] end
+local ks = redis.call('ZRANGE', KEYS[2], min, '+', 'BYLEX', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i = 1, #ks do
+  local v = redis.call('HGET', KEYS[1], ks[i])
+  if v then out[#out + 1] = ks[i]; out[#out + 1] = v end
+end
+return out
+`;
+
+/**
+ * The whole view with the token and position it is consistent with.
+ * KEYS: rows, meta. Returns {token, lsn, status, k1, v1, k2, v2, ...}.
+ */
+export const SNAPSHOT = `
+local m = redis.call('HMGET', KEYS[2], 'token', 'lsn', 'status')
+local all = redis.call('HGETALL', KEYS[1])
+local out = {m[1] or '', m[2] or '', m[3] or ''}
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
+`;
+
+/** Raise a running view's stored position to ARGV[1] (16 hex) if it is lower. KEYS: meta. */
+export const BUMP = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'lsn')
+if cur and cur >= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'lsn', ARGV[1])
+return 1
+`;

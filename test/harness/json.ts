@@ -1,0 +1,111 @@
+/**
+ * Lossless JSON for oracle comparisons: numbers keep their exact text, objects
+ * are re-serialised with sorted keys, so `{"b": 1.50, "a": 1}` and
+ * `{"a":1,"b":1.50}` compare equal and 1.50 never equals 1.5.
+ */
+export class JNum {
+  constructor(readonly text: string) {}
+}
+export type JValue = null | boolean | string | JNum | JValue[] | { [k: string]: JValue };
+
+export function parseLossless(text: string): JValue {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const value = (): JValue => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      const o: { [k: string]: JValue } = {};
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return o;
+      }
+      for (;;) {
+        ws();
+        const k = str();
+        ws();
+        if (text[i++] !== ':') throw new Error(`expected : at ${i}`);
+        o[k] = value();
+        ws();
+        const c = text[i++];
+        if (c === '}') return o;
+        if (c !== ',') throw new Error(`expected , or } at ${i}`);
+      }
+    }
+    if (ch === '[') {
+      i++;
+      const a: JValue[] = [];
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return a;
+      }
+      for (;;) {
+        a.push(value());
+        ws();
+        const c = text[i++];
+        if (c === ']') return a;
+        if (c !== ',') throw new Error(`expected , or ] at ${i}`);
+      }
+    }
+    if (ch === '"') return str();
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) throw new Error(`unexpected ${text.slice(i, i + 20)} at ${i}`);
+    i += m[0].length;
+    return new JNum(m[0]);
+  };
+  const str = (): string => {
+    const start = i;
+    if (text[i] !== '"') throw new Error(`expected string at ${i}`);
+    i++;
+    while (text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      i++;
+      if (i > text.length) throw new Error('unterminated string');
+    }
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) throw new Error(`trailing text at ${i}`);
+  return v;
+}
+
+/** Canonical text: sorted object keys, numbers as written. */
+export function canonical(v: JValue): string {
+  if (v === null || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v instanceof JNum) return `#${v.text}`;
+  const o = v as { [k: string]: JValue };
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k]!)}`)
+    .join(',')}}`;
+}
+
+export function canonicalText(text: string): string {
+  return canonical(parseLossless(text));
+}
+
+/** Multiset of canonical rows, sorted, for equality checks with readable diffs. */
+export function sortedCanonical(rows: readonly string[]): string[] {
+  return rows.map(canonicalText).sort();
+}

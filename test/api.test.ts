@@ -1,0 +1,187 @@
+/**
+ * The HTTP and WebSocket contract: errors exactly as the contract says, bad
+ * input never crashes the server or damages state, deleting removes state
+ * from Redis, auth when DELTAVIEW_TOKEN is set.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { createClient } from 'redis';
+import WebSocket from 'ws';
+import { createApp } from '../src/server/app.ts';
+import { attachSubscriptions } from '../src/server/subscriptions.ts';
+import { createView, currentLsn, http, oracle, startHarness, viewRows, type Harness } from './harness/server.ts';
+import { sortedCanonical } from './harness/json.ts';
+
+let h: Harness;
+const base = () => h.server.url;
+
+before(async () => {
+  h = await startHarness();
+  await h.db.query('CREATE TABLE t (id int PRIMARY KEY, a int, b text)');
+  await h.db.query("INSERT INTO t SELECT g, g % 10, 'row ' || g FROM generate_series(1, 2500) g");
+  await h.db.query('CREATE TABLE nopk (a int, b text)');
+});
+after(async () => {
+  await h?.stop();
+});
+
+async function expectError(method: string, path: string, body: unknown, status: number, code: string, messagePart?: RegExp): Promise<string> {
+  const r = await http(base(), method, path, body);
+  assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
+  const e = r.json<{ error: { code: string; message: string } }>().error;
+  assert.equal(e.code, code, r.text);
+  assert.ok(e.message.length > 0);
+  if (messagePart) assert.match(e.message, messagePart);
+  return e.message;
+}
+
+describe('HTTP API', () => {
+  test('healthz answers 200', async () => {
+    const r = await http(base(), 'GET', '/healthz');
+    assert.equal(r.status, 200);
+  });
+
+  test('SQL errors carry the contract codes and say what and where', async () => {
+    const create = (sql: string) => ({ sql });
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELEC id FROM t'), 400, 'parse_error');
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT id FROM t WHERE (a > 1'), 400, 'parse_error');
+    await expectError('POST', '/v1/views', create('SELECT 1'), 400, 'parse_error', /CREATE MATERIALIZED VIEW/);
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT id FROM nosuch'), 400, 'unknown_relation', /nosuch/);
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT nosuchcol FROM t'), 400, 'unknown_column', /nosuchcol/);
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT a, count(*) FROM t GROUP BY a'), 400, 'unsupported');
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT t.id FROM t JOIN t u ON t.id = u.id'), 400, 'unsupported');
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT a FROM nopk'), 400, 'unsupported', /primary key/);
+    const list = await http(base(), 'GET', '/v1/views');
+    assert.deepEqual(list.json<{ views: unknown[] }>().views, [], 'failed creates leave nothing behind');
+  });
+
+  test('bad request bodies and parameters are clear 400s', async () => {
+    await expectError('POST', '/v1/views', '{not json', 400, 'bad_request', /JSON/);
+    await expectError('POST', '/v1/views', { query: 'x' }, 400, 'bad_request', /sql/);
+    await expectError('POST', '/v1/views', 'x'.repeat(2 << 20), 400, 'bad_request', /limit/);
+    await createView(base(), 'CREATE MATERIALIZED VIEW small AS SELECT id, b FROM t WHERE a = 3');
+    await expectError('POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW small AS SELECT id FROM t' }, 409, 'already_exists');
+    await expectError('GET', '/v1/views/small/rows?min_lsn=banana', undefined, 400, 'bad_request', /min_lsn/);
+    await expectError('GET', '/v1/views/small/rows?limit=0', undefined, 400, 'bad_request', /limit/);
+    await expectError('GET', '/v1/views/small/rows?limit=10001', undefined, 400, 'bad_request', /limit/);
+    await expectError('GET', '/v1/views/small/rows?cursor=%%%', undefined, 400, 'bad_request', /cursor/);
+    await expectError('GET', '/v1/views/nope', undefined, 404, 'not_found');
+    await expectError('GET', '/v1/views/nope/rows', undefined, 404, 'not_found');
+    await expectError('DELETE', '/v1/views/nope', undefined, 404, 'not_found');
+    await expectError('POST', '/v1/sources', { name: 'bids', type: 'kafka' }, 400, 'bad_request', /KAFKA_BROKERS/);
+    // and the view is intact after all that
+    const lsn = await currentLsn(h.db);
+    assert.deepEqual(sortedCanonical((await viewRows(base(), 'small', lsn)).rows), await oracle(h.db, 'SELECT id, b FROM t WHERE a = 3'));
+  });
+
+  test('rows page through every row exactly once; min_lsn gives read-your-writes; timeouts are 504', async () => {
+    await createView(base(), 'CREATE MATERIALIZED VIEW allrows AS SELECT * FROM t');
+    const { rows } = await viewRows(base(), 'allrows', null, 333);
+    assert.equal(rows.length, 2500);
+    assert.equal(new Set(rows).size, 2500);
+    await h.db.query("INSERT INTO t VALUES (100000, 1, 'fresh')");
+    const lsn = await currentLsn(h.db);
+    const r = await http(base(), 'GET', `/v1/views/allrows/rows?limit=10000&min_lsn=${lsn}`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, /"fresh"/, 'a write is visible to a read at its LSN');
+    const far = await http(base(), 'GET', '/v1/views/allrows/rows?min_lsn=FF/0&timeout_ms=200');
+    assert.equal(far.status, 504);
+    assert.equal(far.json<{ error: { code: string } }>().error.code, 'timeout');
+  });
+
+  test('the view object has the contract fields', async () => {
+    const r = await http(base(), 'GET', '/v1/views/small');
+    const v = r.json<Record<string, unknown>>();
+    assert.equal(v.name, 'small');
+    assert.equal(v.status, 'running');
+    assert.deepEqual(v.columns, [{ name: 'id', type: 'integer' }, { name: 'b', type: 'text' }]);
+    assert.deepEqual(v.key, ['id']);
+    assert.equal(v.rows, 250);
+    assert.match(String(v.lsn), /^[0-9A-F]+\/[0-9A-F]+$/);
+    assert.match(String(v.sql), /CREATE MATERIALIZED VIEW small/);
+  });
+
+  test('DELETE removes the view and its Redis state', async () => {
+    await createView(base(), 'CREATE MATERIALIZED VIEW doomed AS SELECT id FROM t WHERE a = 1');
+    const redis = createClient({ url: h.services.redis.url });
+    await redis.connect();
+    try {
+      assert.ok((await redis.keys('dv:{v:doomed}:*')).length >= 3);
+      const r = await http(base(), 'DELETE', '/v1/views/doomed');
+      assert.equal(r.status, 204);
+      assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), []);
+      assert.equal(await redis.hGet('dv:views', 'doomed'), null);
+      await expectError('GET', '/v1/views/doomed', undefined, 404, 'not_found');
+      // Users can read views straight from Redis under the documented layout.
+      const row = await redis.hGet('dv:{v:small}:rows', '[3]');
+      assert.equal(row, '{"id":3,"b":"row 3"}');
+    } finally {
+      await redis.close();
+    }
+  });
+});
+
+describe('WebSocket protocol', () => {
+  test('garbage frames get an error frame and the subscription keeps working', async () => {
+    const ws = new WebSocket(`${base().replace('http', 'ws')}/v1/views/small/subscribe`);
+    const frames: string[] = [];
+    ws.on('message', (d) => frames.push(d.toString()));
+    await new Promise((r) => ws.once('open', r));
+    ws.send('this is not json');
+    ws.send(Buffer.from([0, 1, 2, 255]));
+    ws.send(JSON.stringify({ type: 'ping' }));
+    await h.db.query("UPDATE t SET b = 'changed' WHERE id = 3");
+    const deadline = Date.now() + 5000;
+    while (!frames.some((f) => f.includes('"changed"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const types = frames.map((f) => (JSON.parse(f) as { type: string }).type);
+    assert.ok(types.includes('snapshot') && types.includes('ready'), types.join(','));
+    assert.equal(types.filter((t) => t === 'error').length, 2, 'one error frame per garbage frame');
+    assert.ok(types.includes('pong'));
+    const diff = frames.map((f) => JSON.parse(f) as { type: string; changes?: { op: string; key: string; old?: { b: string }; row: { b: string } }[] }).find((f) => f.type === 'diff');
+    assert.ok(diff, 'diff after garbage');
+    assert.deepEqual(diff.changes, [{ op: 'update', key: '[3]', old: { id: 3, b: 'row 3' }, row: { id: 3, b: 'changed' } }]);
+    ws.close();
+  });
+
+  test('oversized frames close the socket, not the server; unknown views are 404', async () => {
+    const ws = new WebSocket(`${base().replace('http', 'ws')}/v1/views/small/subscribe`);
+    await new Promise((r) => ws.once('open', r));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('x'.repeat(1 << 20));
+    assert.equal(await closed, 1009);
+    const bad = new WebSocket(`${base().replace('http', 'ws')}/v1/views/nope/subscribe`);
+    const status = await new Promise<number>((r) => bad.once('unexpected-response', (_req, res) => r(res.statusCode ?? 0)));
+    assert.equal(status, 404);
+    assert.equal((await http(base(), 'GET', '/healthz')).status, 200);
+  });
+});
+
+describe('auth', () => {
+  test('with a token, /v1 and WebSockets need it', async () => {
+    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: 'sekret', kafkaBrokers: [], log: () => {} };
+    const app = createApp(deps);
+    assert.equal((await app.request('/v1/views')).status, 401);
+    assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer sekret' } })).status, 200);
+    assert.equal((await app.request('/healthz')).status, 200);
+    const server = createServer();
+    const subs = attachSubscriptions(server, deps);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const denied = new WebSocket(`ws://127.0.0.1:${port}/v1/views/small/subscribe`);
+      assert.equal(await new Promise<number>((r) => denied.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0))), 401);
+      const allowed = new WebSocket(`ws://127.0.0.1:${port}/v1/views/small/subscribe?token=sekret`);
+      await new Promise((r, j) => {
+        allowed.once('open', r);
+        allowed.once('error', j);
+      });
+      allowed.close();
+    } finally {
+      subs.close();
+      server.close();
+    }
+  });
+});

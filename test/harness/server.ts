@@ -1,0 +1,291 @@
+/**
+ * A deltaview server on real services for integration tests, plus HTTP and
+ * WebSocket clients that speak the contract.
+ */
+import pg from 'pg';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../src/server/server.ts';
+import { startServices, type TestServices } from './services.ts';
+import { canonicalText } from './json.ts';
+
+export interface Harness {
+  readonly services: TestServices;
+  server: RunningServer;
+  readonly db: pg.Client;
+  readonly logs: string[];
+  /** Restarts the deltaview server on the same services (graceful stop). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const services = await startServices();
+  const logs: string[] = [];
+  const log = (m: string) => {
+    logs.push(m);
+    if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
+  };
+  const launch = () =>
+    startServer({
+      pgUrl: services.pg.url,
+      redisUrl: services.redis.url,
+      port: 0,
+      host: '127.0.0.1',
+      token: null,
+      slot: 'deltaview',
+      publication: 'deltaview',
+      kafkaBrokers: [],
+      log,
+    });
+  const db = new pg.Client({ connectionString: services.pg.url });
+  await db.connect();
+  await db.query("SET TIME ZONE 'UTC'");
+  const h: Harness = {
+    services,
+    server: await launch(),
+    db,
+    logs,
+    async restart() {
+      await h.server.stop();
+      h.server = await launch();
+    },
+    async stop() {
+      await h.server.stop().catch(() => {});
+      await db.end().catch(() => {});
+      await services.stop();
+    },
+  };
+  return h;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly text: string;
+  json<T = unknown>(): T;
+}
+
+export async function http(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
+}
+
+/** Creates a view and waits until it is running. */
+export async function createView(base: string, sql: string): Promise<{ name: string }> {
+  const r = await http(base, 'POST', '/v1/views', { sql });
+  if (r.status !== 201) throw new Error(`create view failed: ${r.status} ${r.text}`);
+  const { name } = r.json<{ name: string }>();
+  const wait = await http(base, 'GET', `/v1/views/${name}/rows?limit=1&timeout_ms=60000`);
+  if (wait.status !== 200) throw new Error(`view ${name} did not come up: ${wait.status} ${wait.text}`);
+  return { name };
+}
+
+/** Every row of a view (as raw JSON texts), paging with `limit`, read-your-writes at `minLsn`. */
+export async function viewRows(base: string, name: string, minLsn: string | null, limit = 1000): Promise<{ rows: string[]; lsn: string }> {
+  const rows: string[] = [];
+  let cursor: string | null = null;
+  let lsn = '';
+  for (;;) {
+    const q = new URLSearchParams({ limit: String(limit), timeout_ms: '20000' });
+    if (cursor) q.set('cursor', cursor);
+    if (minLsn) q.set('min_lsn', minLsn);
+    const r = await http(base, 'GET', `/v1/views/${name}/rows?${q}`);
+    if (r.status !== 200) throw new Error(`rows of ${name}: ${r.status} ${r.text}`);
+    // split rows out of the raw text to keep exact numbers: re-serialise each with the lossless parser
+    const body = r.json<{ rows: unknown[]; next: string | null; lsn: string }>();
+    const raw = extractRows(r.text);
+    if (raw.length !== body.rows.length) throw new Error(`row extraction mismatch: ${raw.length} vs ${body.rows.length}`);
+    rows.push(...raw);
+    lsn = body.lsn;
+    if (!body.next) break;
+    cursor = body.next;
+  }
+  return { rows, lsn };
+}
+
+/** The raw JSON text of each element of the top-level "rows" array. */
+export function extractRows(text: string): string[] {
+  const start = text.indexOf('"rows":[') + 8;
+  const out: string[] = [];
+  let depth = 0;
+  let inStr = false;
+  let from = start;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inStr) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inStr = false;
+      continue;
+    }
+    if (ch === '"') inStr = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') {
+      if (depth === 0) {
+        if (i > from) out.push(text.slice(from, i));
+        return out;
+      }
+      depth--;
+    } else if (ch === ',' && depth === 0) {
+      out.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  throw new Error('unterminated rows array');
+}
+
+/** PostgreSQL's own answer: to_jsonb of each row of the query, as canonical text. */
+export async function oracle(db: pg.Client, select: string): Promise<string[]> {
+  const r = await db.query<{ j: string }>(`SELECT to_jsonb(q)::text AS j FROM (${select}) q`);
+  return r.rows.map((x) => canonicalText(x.j)).sort();
+}
+
+export async function currentLsn(db: pg.Client): Promise<string> {
+  const r = await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  return r.rows[0]!.lsn;
+}
+
+/** A WebSocket subscriber that applies snapshot and diffs to a key → row map, checking the protocol as it goes. */
+export class Subscriber {
+  readonly state = new Map<string, string>();
+  readonly errors: string[] = [];
+  readonly frames: string[] = [];
+  ready = false;
+  lastToken: string | null = null;
+  lastLsn: string | null = null;
+  private ws: WebSocket;
+  private opened: Promise<void>;
+
+  constructor(base: string, view: string, since?: string, initial?: Map<string, string>) {
+    if (initial) for (const [k, v] of initial) this.state.set(k, v);
+    const url = `${base.replace(/^http/, 'ws')}/v1/views/${view}/subscribe${since ? `?since=${encodeURIComponent(since)}` : ''}`;
+    this.ws = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data) => this.onFrame(data.toString()));
+  }
+
+  async open(): Promise<void> {
+    await this.opened;
+  }
+
+  private onFrame(text: string): void {
+    this.frames.push(text.length > 300 ? `${text.slice(0, 300)}…` : text);
+    const f = JSON.parse(text) as { type: string; rows?: { key: string; row: unknown }[]; changes?: { op: string; key: string }[]; token?: string; lsn?: string; code?: string; message?: string };
+    switch (f.type) {
+      case 'snapshot':
+        if (this.ready) this.errors.push('snapshot after ready');
+        for (const [i, r] of (f.rows ?? []).entries()) {
+          if (this.state.has(r.key)) this.errors.push(`duplicate snapshot key ${r.key}`);
+          this.state.set(r.key, canonicalText(extractItems(text, 'rows')[i]!.row));
+        }
+        break;
+      case 'ready':
+        this.ready = true;
+        this.lastToken = f.token ?? null;
+        this.lastLsn = f.lsn ?? null;
+        break;
+      case 'diff': {
+        if (!this.ready) this.errors.push('diff before ready');
+        const items = extractItems(text, 'changes');
+        for (const [i, c] of (f.changes ?? []).entries()) {
+          const item = items[i]!;
+          if (c.op === 'insert') {
+            if (this.state.has(c.key)) this.errors.push(`insert of existing key ${c.key}`);
+            this.state.set(c.key, canonicalText(item.row));
+          } else if (c.op === 'update') {
+            if (this.state.get(c.key) !== canonicalText(item.old!)) this.errors.push(`update of ${c.key} with wrong old row`);
+            this.state.set(c.key, canonicalText(item.row));
+          } else if (c.op === 'delete') {
+            if (this.state.get(c.key) !== canonicalText(item.row)) this.errors.push(`delete of ${c.key} with wrong row`);
+            this.state.delete(c.key);
+          } else this.errors.push(`unknown op ${c.op}`);
+        }
+        this.lastToken = f.token ?? null;
+        this.lastLsn = f.lsn ?? null;
+        break;
+      }
+      case 'error':
+        this.errors.push(`error frame ${f.code}: ${f.message}`);
+        break;
+      default:
+        this.errors.push(`unknown frame ${f.type}`);
+    }
+  }
+
+  rows(): string[] {
+    return [...this.state.values()].sort();
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Raw JSON texts of the `row`/`old` members of each object in the top-level array `field` of a frame. */
+function extractItems(frame: string, field: string): { row: string; old?: string }[] {
+  const arr = extractArray(frame, field);
+  return arr.map((obj) => {
+    const row = member(obj, 'row');
+    const old = member(obj, 'old');
+    return old === undefined ? { row: row! } : { row: row!, old };
+  });
+}
+
+function extractArray(text: string, field: string): string[] {
+  const idx = text.indexOf(`"${field}":[`);
+  if (idx < 0) return [];
+  return extractRows(`{"rows":[${text.slice(idx + field.length + 4)}`);
+}
+
+/** The raw text of a top-level member of a JSON object text. */
+function member(obj: string, name: string): string | undefined {
+  let depth = 0;
+  let inStr = false;
+  for (let i = 0; i < obj.length; i++) {
+    const ch = obj[i];
+    if (inStr) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inStr = false;
+      continue;
+    }
+    if (ch === '"') {
+      if (depth === 1 && obj.startsWith(`"${name}":`, i)) {
+        const start = i + name.length + 3;
+        let d = 0;
+        let s = false;
+        for (let j = start; j < obj.length; j++) {
+          const c = obj[j];
+          if (s) {
+            if (c === '\\') j++;
+            else if (c === '"') s = false;
+            continue;
+          }
+          if (c === '"') s = true;
+          else if (c === '{' || c === '[') d++;
+          else if (c === '}' || c === ']') {
+            if (d === 0) return obj.slice(start, j);
+            d--;
+          } else if (c === ',' && d === 0) return obj.slice(start, j);
+        }
+      }
+      inStr = true;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return undefined;
+}
+
+export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -43,6 +43,7 @@ export interface SqlSettings {
 /**
  * One row change of a source transaction. An UPDATE arrives as a delete of the
  * old row followed by an insert of the new one. `row` is in TableInfo.columns order.
+ * `table` is the TableInfo.id of the changed table.
  */
 export type SourceChange =
   | { readonly kind: 'insert' | 'delete'; readonly table: string; readonly row: Row }

@@ -1,0 +1,90 @@
+/**
+ * Incremental dataflow operators. Each operator is pure, synchronous and
+ * I/O-free: one source transaction is one step; it takes the weighted row
+ * changes of its inputs (+1 insert, -1 delete) and returns its own weighted
+ * changes, or null when it has none (never an empty batch). Rows carry a
+ * canonical row key that identifies them across steps.
+ *
+ * This milestone has the stateless operators (scan, filter, project). Joins
+ * (delta rule over indexed state) and aggregates (recomputing touched groups)
+ * become further `kind`s of PlanNode built here, keeping state inside the
+ * operator object.
+ */
+import { assert, unreachable } from '../errors.ts';
+import { rowKey } from '../values/index.ts';
+import type { Row, SqlType } from '../values/types.ts';
+import { compileExpr } from './compile-expr.ts';
+import type { PlanNode } from './plan.ts';
+
+/** One weighted change of an operator's output: `weight` +1 adds the row, -1 removes it. */
+export interface WeightedRow {
+  /** Canonical row key (values' rowKey of the identifying values). */
+  readonly key: string;
+  readonly row: Row;
+  readonly weight: number;
+}
+
+/** A non-empty list of weighted changes. */
+export type Batch = readonly WeightedRow[];
+
+/** The row changes of one source transaction after TRUNCATE handling, by TableInfo.id, in commit order. */
+export type SourceBatch = ReadonlyMap<string, readonly { readonly kind: 'insert' | 'delete'; readonly row: Row }[]>;
+
+/** A running operator: one step per source transaction; null when its output does not change. */
+export interface Operator {
+  step(input: SourceBatch): Batch | null;
+}
+
+/** Builds the running operator tree for a plan. */
+export function buildOperator(plan: PlanNode): Operator {
+  switch (plan.kind) {
+    case 'scan': {
+      const tableId = plan.table.id;
+      const pk = plan.table.primaryKey;
+      assert(pk.length > 0, `scan of table ${plan.table.name} needs a primary key`);
+      const pkTypes: SqlType[] = pk.map((i) => plan.table.columns[i]!.type);
+      const width = plan.table.columns.length;
+      return {
+        step(input) {
+          const changes = input.get(tableId);
+          if (changes === undefined || changes.length === 0) return null;
+          const out: WeightedRow[] = [];
+          for (const c of changes) {
+            assert(c.row.length === width, `row of ${plan.table.name} has ${c.row.length} values, expected ${width}`);
+            const key = rowKey(
+              pk.map((i) => c.row[i] ?? null),
+              pkTypes,
+            );
+            out.push({ key, row: c.row, weight: c.kind === 'insert' ? 1 : -1 });
+          }
+          return out;
+        },
+      };
+    }
+    case 'filter': {
+      const input = buildOperator(plan.input);
+      const pred = compileExpr(plan.predicate);
+      return {
+        step(source) {
+          const batch = input.step(source);
+          if (batch === null) return null;
+          const out = batch.filter((c) => pred(c.row) === true);
+          return out.length === 0 ? null : out;
+        },
+      };
+    }
+    case 'project': {
+      const input = buildOperator(plan.input);
+      const fs = plan.exprs.map(compileExpr);
+      return {
+        step(source) {
+          const batch = input.step(source);
+          if (batch === null) return null;
+          return batch.map((c) => ({ key: c.key, row: fs.map((f) => f(c.row)), weight: c.weight }));
+        },
+      };
+    }
+    default:
+      return unreachable(plan);
+  }
+}

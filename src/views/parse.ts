@@ -1,0 +1,416 @@
+/**
+ * The one place that touches node-sql-parser's loose AST: parses a
+ * CREATE MATERIALIZED VIEW statement and converts its SELECT into the typed
+ * syntax tree of syntax.ts, refusing every construct outside the supported
+ * set with SqlError('unsupported', 'unsupported: <construct>').
+ */
+import sqlParser from 'node-sql-parser';
+import { SqlError } from '../errors.ts';
+import { PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
+import type { ArithOp, CompareOp, Expr, Literal, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
+
+/** A parsed CREATE MATERIALIZED VIEW statement. */
+export interface ParsedView {
+  /** View name (folded unless quoted). */
+  readonly name: string;
+  /** Explicit output column names from `CREATE MATERIALIZED VIEW v (a, b)`, or null. */
+  readonly columnNames: readonly string[] | null;
+  /** The SELECT text as written, without a trailing semicolon. */
+  readonly selectText: string;
+  readonly select: SelectStmt;
+}
+
+// node-sql-parser is CommonJS; its bundled typings do not resolve, so describe the one call we use.
+interface SqlParser {
+  astify(sql: string, opt: { database: string }): unknown;
+}
+const ParserClass = (sqlParser as unknown as { Parser: new () => SqlParser }).Parser;
+const parser = new ParserClass();
+
+/**
+ * Parses a CREATE MATERIALIZED VIEW statement.
+ * Throws SqlError('parse_error') with line/column for malformed SQL and
+ * SqlError('unsupported') naming the construct for valid SQL outside the supported set.
+ */
+export function parseCreateView(sql: string): ParsedView {
+  const head = peelCreateView(sql);
+  const prepared = prepareForParser(head.selectText);
+  let ast: unknown;
+  try {
+    ast = parser.astify(prepared.text, { database: 'postgresql' });
+  } catch (e) {
+    const loc = (e as { location?: { start?: { offset?: number } } }).location?.start?.offset;
+    if (typeof loc === 'number') {
+      throw syntaxErrorAt(sql, head.selectStart + prepared.toOriginal(loc));
+    }
+    throw new SqlError('parse_error', `syntax error: ${(e as Error).message}`);
+  }
+  if (Array.isArray(ast)) {
+    if (ast.length !== 1) throw new SqlError('unsupported', 'unsupported: more than one statement');
+    ast = ast[0];
+  }
+  castTypes = prepared.castTypes;
+  try {
+    return { name: head.name, columnNames: head.columnNames, selectText: head.selectText, select: convertSelect(ast) };
+  } finally {
+    castTypes = [];
+  }
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the parser's AST is untyped; this module is the boundary. */
+type Ast = any;
+
+function unsupported(what: string): SqlError {
+  return new SqlError('unsupported', `unsupported: ${what}`);
+}
+
+function isSubquery(node: Ast): boolean {
+  return node !== null && typeof node === 'object' && node.ast !== undefined && node.ast !== null;
+}
+
+function convertSelect(node: Ast): SelectStmt {
+  if (node === null || typeof node !== 'object' || node.type !== 'select') {
+    throw unsupported(`statement ${String(node?.type ?? 'unknown').toUpperCase()} (a view is a SELECT)`);
+  }
+  if (node.with) throw unsupported('WITH (common table expressions)');
+  if (node._next || node.set_op) throw unsupported(String(node.set_op ?? 'UNION').toUpperCase());
+  if (node.distinct && node.distinct.type) throw unsupported(String(node.distinct.type).toUpperCase());
+  if (node.groupby) throw unsupported('GROUP BY');
+  if (node.having) throw unsupported('HAVING');
+  if (node.window) throw unsupported('window function');
+  if (node.into && (node.into.expr || node.into.type)) throw unsupported('SELECT INTO');
+  if (node.locking_read) throw unsupported('FOR UPDATE');
+  const limit = node.limit;
+  if (limit && Array.isArray(limit.value) && limit.value.length > 0) {
+    if (limit.seperator === 'offset' && limit.value.length === 1) throw unsupported('OFFSET');
+    const first = limit.value[0];
+    const isAll = first?.type === 'origin' && String(first.value).toLowerCase() === 'all';
+    if (!isAll) throw unsupported('LIMIT');
+    if (limit.value.length > 1) throw unsupported('OFFSET');
+  }
+  const from = convertFrom(node.from);
+  if (!Array.isArray(node.columns)) throw unsupported('select list');
+  const items = node.columns.map(convertSelectItem);
+  // ORDER BY without LIMIT does not change a view's multiset; it is checked for
+  // unsupported constructs (and names) but otherwise ignored.
+  if (Array.isArray(node.orderby)) for (const o of node.orderby) convertExpr(o.expr);
+  const where = node.where ? convertExpr(node.where) : null;
+  return { items, from, where };
+}
+
+function convertFrom(from: Ast): TableRef {
+  if (!Array.isArray(from) || from.length === 0) throw unsupported('SELECT without FROM (a view must read a table)');
+  if (from.length > 1) throw unsupported('JOIN');
+  const f = from[0];
+  if (f.join) throw unsupported('JOIN');
+  if (f.expr && isSubquery(f.expr)) throw unsupported('subquery');
+  if (f.expr) throw unsupported('table function in FROM');
+  if (f.tablesample) throw unsupported('TABLESAMPLE');
+  if (f.type === 'dual' || typeof f.table !== 'string') throw unsupported('FROM item');
+  if (f.table === 'only' && f.as) throw unsupported('ONLY');
+  return {
+    schema: typeof f.db === 'string' && f.db !== '' ? f.db : null,
+    name: f.table,
+    alias: typeof f.as === 'string' && f.as !== '' ? f.as : null,
+  };
+}
+
+function identText(x: Ast): string {
+  if (typeof x === 'string') return x;
+  if (x && typeof x === 'object' && typeof x.value === 'string') return x.value;
+  if (x && typeof x === 'object' && x.expr) return identText(x.expr);
+  throw unsupported('identifier form');
+}
+
+function convertSelectItem(item: Ast): SelectItem {
+  const e = item.expr;
+  if (e?.type === 'column_ref' && e.column === '*') {
+    return { kind: 'star', table: e.table === null || e.table === undefined ? null : identText(e.table) };
+  }
+  if (e?.type === 'star') return { kind: 'star', table: null };
+  return { kind: 'expr', expr: convertExpr(e), alias: typeof item.as === 'string' ? item.as : item.as ? identText(item.as) : null };
+}
+
+const ARITH: Record<string, ArithOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '||': '||' };
+const COMPARE: Record<string, CompareOp> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+const AGGREGATES = new Set([
+  'count', 'sum', 'avg', 'min', 'max', 'string_agg', 'array_agg', 'bool_and', 'bool_or', 'every', 'bit_and',
+  'bit_or', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp',
+  'variance', 'var_pop', 'var_samp', 'mode', 'percentile_cont', 'percentile_disc', 'group_concat', 'xmlagg',
+  'corr', 'covar_pop', 'covar_samp', 'regr_count', 'range_agg',
+]);
+const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead',
+  'first_value', 'last_value', 'nth_value']);
+
+function parseStringLiteral(node: Ast): string {
+  // node-sql-parser keeps the doubled quote of 'it''s'.
+  return String(node.value).replace(/''/g, "'");
+}
+
+function parseEscapeString(raw: string): string {
+  // raw is e'...' (E-string); PostgreSQL backslash escapes.
+  const body = raw.slice(2, raw.endsWith("'") ? -1 : undefined);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === "'" && body[i + 1] === "'") {
+      out += "'";
+      i++;
+    } else if (c !== '\\') out += c;
+    else {
+      const d = body[++i] ?? '';
+      const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+      if (simple[d] !== undefined) out += simple[d];
+      else if (/[0-7]/.test(d)) {
+        const m = /^[0-7]{1,3}/.exec(body.slice(i))![0];
+        out += String.fromCodePoint(parseInt(m, 8));
+        i += m.length - 1;
+      } else if (d === 'x' && /^[0-9a-fA-F]/.test(body[i + 1] ?? '')) {
+        const m = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1))![0];
+        out += String.fromCodePoint(parseInt(m, 16));
+        i += m.length;
+      } else if (d === 'u' || d === 'U') {
+        const len = d === 'u' ? 4 : 8;
+        const m = body.slice(i + 1, i + 1 + len);
+        if (!/^[0-9a-fA-F]+$/.test(m) || m.length !== len) throw new SqlError('parse_error', 'invalid Unicode escape');
+        out += String.fromCodePoint(parseInt(m, 16));
+        i += len;
+      } else out += d;
+    }
+  }
+  return out;
+}
+
+function numberLiteral(value: Ast): Literal {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw unsupported(`number ${value}`);
+    if (Number.isInteger(value)) {
+      if (!Number.isSafeInteger(value)) throw new SqlError('parse_error', `number literal lost precision: ${value}`);
+      return { kind: 'integer', text: String(value) };
+    }
+    return { kind: 'decimal', text: String(value) };
+  }
+  const text = String(value);
+  if (/^-?\d+$/.test(text)) return { kind: 'integer', text };
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return { kind: 'decimal', text };
+  throw new SqlError('parse_error', `invalid number literal ${text}`);
+}
+
+/** Cast target types of the statement being converted (see ParserText.castTypes). */
+let castTypes: readonly string[] = [];
+
+function typeRefOf(target: Ast): TypeRef {
+  // Every cast target was replaced by the placeholder varchar(<index into castTypes>).
+  const text = String(target?.dataType ?? '').toUpperCase() === 'VARCHAR' ? castTypes[Number(target.length)] : undefined;
+  if (text === undefined || target.array) throw unsupported('cast target type');
+  return { text };
+}
+
+function functionName(node: Ast): { schema: string | null; name: string } {
+  const parts = node.name?.name;
+  if (!Array.isArray(parts) || parts.length === 0) throw unsupported('function name');
+  const last = parts[parts.length - 1];
+  const quoted = last.type === 'double_quote_string';
+  const raw = String(last.value);
+  const name = quoted ? raw : raw.toLowerCase();
+  const schema = node.name.schema ? identText(node.name.schema) : null;
+  return { schema, name };
+}
+
+function argList(node: Ast): Ast[] {
+  const a = node.args;
+  if (a === undefined || a === null) return [];
+  if (a.type === 'expr_list') return Array.isArray(a.value) ? a.value : [a.value];
+  return [a];
+}
+
+function convertTrim(args: Ast[]): Expr {
+  // Forms: trim(x) | trim([both|leading|trailing] [chars] from x)
+  let side: 'both' | 'leading' | 'trailing' = 'both';
+  let rest = args;
+  const first = rest[0];
+  if (first?.type === 'origin' && /^(both|leading|trailing)$/i.test(String(first.value))) {
+    side = String(first.value).toLowerCase() as 'both' | 'leading' | 'trailing';
+    rest = rest.slice(1);
+  }
+  const fromIdx = rest.findIndex((a) => a?.type === 'origin' && String(a.value).toLowerCase() === 'from');
+  if (fromIdx < 0) {
+    if (rest.length !== 1) throw unsupported('form of trim()');
+    return { kind: 'trim', side, chars: null, source: convertExpr(rest[0]) };
+  }
+  const before = rest.slice(0, fromIdx);
+  const after = rest.slice(fromIdx + 1);
+  if (before.length > 1 || after.length !== 1) throw unsupported('form of trim()');
+  return {
+    kind: 'trim',
+    side,
+    chars: before.length === 1 ? convertExpr(before[0]) : null,
+    source: convertExpr(after[0]),
+  };
+}
+
+function convertExpr(node: Ast): Expr {
+  if (node === null || node === undefined) throw unsupported('empty expression');
+  if (isSubquery(node)) throw unsupported('subquery');
+  if (node.collate) throw unsupported('COLLATE');
+  if (node.array_index) throw unsupported('array subscript');
+  if (node.options) throw unsupported('AT TIME ZONE');
+  switch (node.type) {
+    case 'column_ref': {
+      if (node.column === '*') throw unsupported('* in an expression');
+      return {
+        kind: 'column',
+        schema: node.schema ? identText(node.schema) : null,
+        table: node.table === null || node.table === undefined ? null : identText(node.table),
+        name: identText(node.column),
+      };
+    }
+    case 'number':
+    case 'bigint':
+      return { kind: 'literal', literal: numberLiteral(node.value) };
+    case 'single_quote_string':
+    case 'string':
+      return { kind: 'literal', literal: { kind: 'string', value: parseStringLiteral(node) } };
+    case 'bool':
+      return { kind: 'literal', literal: { kind: 'bool', value: Boolean(node.value) } };
+    case 'null':
+      return { kind: 'literal', literal: { kind: 'null' } };
+    case 'default': {
+      const v = String(node.value);
+      if (/^e'/i.test(v)) return { kind: 'literal', literal: { kind: 'string', value: parseEscapeString(v) } };
+      throw unsupported(`expression ${v}`);
+    }
+    case 'date':
+    case 'timestamp':
+    case 'time':
+      if (node.type === 'time') throw unsupported('type time');
+      return { kind: 'typed_literal', type: { text: node.type }, value: String(node.value) };
+    case 'cast': {
+      let expr = convertExpr(node.expr);
+      const targets: Ast[] = Array.isArray(node.target) ? node.target : [node.target];
+      for (const t of targets) expr = { kind: 'cast', arg: expr, type: typeRefOf(t) };
+      return expr;
+    }
+    case 'unary_expr': {
+      const op = String(node.operator).toUpperCase();
+      const arg = convertExpr(node.expr);
+      if (op === 'NOT') return { kind: 'not', arg };
+      if (op === '-') return { kind: 'negate', arg };
+      if (op === '+') return { kind: 'unary_plus', arg };
+      throw unsupported(`operator ${String(node.operator)}`);
+    }
+    case 'binary_expr':
+      return convertBinary(node);
+    case 'case': {
+      const whens: { when: Expr; then: Expr }[] = [];
+      let otherwise: Expr | null = null;
+      for (const a of node.args ?? []) {
+        if (a.type === 'when') whens.push({ when: convertExpr(a.cond), then: convertExpr(a.result) });
+        else if (a.type === 'else') otherwise = convertExpr(a.result);
+        else throw unsupported('CASE form');
+      }
+      return { kind: 'case', operand: node.expr ? convertExpr(node.expr) : null, whens, otherwise };
+    }
+    case 'aggr_func': {
+      const name = String(node.name).toLowerCase();
+      if (node.over) throw unsupported('window function');
+      throw unsupported(`aggregate function ${name}`);
+    }
+    case 'function': {
+      if (node.over) throw unsupported('window function');
+      const { schema, name } = functionName(node);
+      const args = argList(node);
+      if (name === 'exists') throw unsupported('subquery');
+      if (name === PAREN_MARKER && schema === null) {
+        if (args.length !== 1) throw unsupported('row constructor');
+        return convertExpr(args[0]);
+      }
+      if (args.some(isSubquery)) throw unsupported('subquery');
+      if (AGGREGATES.has(name)) throw unsupported(`aggregate function ${name}`);
+      if (WINDOW_ONLY.has(name)) throw unsupported('window function');
+      if (name === 'trim' && schema === null) return convertTrim(args);
+      if (args.some((a) => a?.type === 'origin')) throw unsupported(`function ${name}() with SQL-syntax arguments`);
+      return { kind: 'func', schema, name, args: args.map(convertExpr) };
+    }
+    case 'extract':
+      throw unsupported('function extract');
+    case 'interval':
+      throw unsupported('type interval');
+    case 'array':
+      throw unsupported('ARRAY constructor');
+    case 'param':
+    case 'var':
+      throw unsupported('parameters');
+    case 'expr_list':
+      throw unsupported('row constructor');
+    default:
+      throw unsupported(`expression of type ${String(node.type)}`);
+  }
+}
+
+function convertBinary(node: Ast): Expr {
+  const op = String(node.operator).toUpperCase();
+  const arith = ARITH[op];
+  if (arith) return { kind: 'arith', op: arith, left: convertExpr(node.left), right: convertExpr(node.right) };
+  const cmp = COMPARE[op];
+  if (cmp) return { kind: 'compare', op: cmp, left: convertExpr(node.left), right: convertExpr(node.right) };
+  switch (op) {
+    case 'AND':
+      return { kind: 'and', left: convertExpr(node.left), right: convertExpr(node.right) };
+    case 'OR':
+      return { kind: 'or', left: convertExpr(node.left), right: convertExpr(node.right) };
+    case 'IN':
+    case 'NOT IN': {
+      const r = node.right;
+      if (isSubquery(r)) throw unsupported('subquery');
+      if (r?.type !== 'expr_list') throw unsupported('IN with a non-list operand');
+      const vals: Ast[] = Array.isArray(r.value) ? r.value : [r.value];
+      if (vals.some(isSubquery)) throw unsupported('subquery');
+      return { kind: 'in', arg: convertExpr(node.left), list: vals.map(convertExpr), negated: op === 'NOT IN' };
+    }
+    case 'BETWEEN':
+    case 'NOT BETWEEN': {
+      const r = node.right;
+      const vals: Ast[] = r?.type === 'expr_list' && Array.isArray(r.value) ? r.value : [];
+      if (vals.length !== 2) throw unsupported('BETWEEN form');
+      return {
+        kind: 'between',
+        arg: convertExpr(node.left),
+        low: convertExpr(vals[0]),
+        high: convertExpr(vals[1]),
+        negated: op === 'NOT BETWEEN',
+      };
+    }
+    case 'LIKE':
+    case 'NOT LIKE':
+    case 'ILIKE':
+    case 'NOT ILIKE': {
+      const r = node.right;
+      if (r?.escape) {
+        const esc = r.escape.value;
+        if (!(esc?.type === 'single_quote_string' && esc.value === '\\')) throw unsupported('LIKE ... ESCAPE');
+      }
+      return {
+        kind: 'like',
+        arg: convertExpr(node.left),
+        pattern: convertExpr(r?.escape ? { ...r, escape: undefined } : r),
+        caseInsensitive: op.includes('ILIKE'),
+        negated: op.startsWith('NOT'),
+      };
+    }
+    case 'IS':
+    case 'IS NOT': {
+      const r = node.right;
+      const negated = op === 'IS NOT';
+      const arg = convertExpr(node.left);
+      if (r?.type === 'null') return { kind: 'is', arg, test: 'null', negated };
+      if (r?.type === 'bool') return { kind: 'is', arg, test: r.value ? 'true' : 'false', negated };
+      if (r?.type === 'column_ref' && identText(r.column) === 'unknown') return { kind: 'is', arg, test: 'unknown', negated };
+      if (r?.type === 'default' && /^distinct\s+from/i.test(String(r.value))) throw unsupported('IS DISTINCT FROM');
+      throw unsupported(`IS ${negated ? 'NOT ' : ''}${String(r?.value ?? r?.type ?? '')}`);
+    }
+    default:
+      throw unsupported(`operator ${op}`);
+  }
+}

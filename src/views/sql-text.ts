@@ -1,0 +1,397 @@
+/**
+ * Text-level handling of a CREATE MATERIALIZED VIEW statement, before
+ * node-sql-parser sees it: a small PostgreSQL lexer, peeling of the
+ * statement head (which node-sql-parser cannot parse), folding of unquoted
+ * identifiers to lower case (PostgreSQL's rule; the parser keeps their case),
+ * and rewriting of SQL-syntax calls the parser lacks
+ * (`substring(s FROM i FOR n)` → `substring(s, i, n)`). Every rewrite keeps a
+ * map back to the original offsets so parse errors point into the user's text.
+ */
+import { SqlError } from '../errors.ts';
+
+/** One lexical token of PostgreSQL SQL. Offsets are into the scanned text. */
+export interface Token {
+  readonly kind: 'word' | 'quoted' | 'string' | 'number' | 'punct' | 'space' | 'comment';
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Splits SQL into tokens. Never throws: an unterminated quote or comment runs to the end. */
+export function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const n = sql.length;
+  const push = (kind: Token['kind'], start: number, end: number): void => {
+    out.push({ kind, start, end });
+  };
+  while (i < n) {
+    const c = sql[i]!;
+    const start = i;
+    if (/\s/.test(c)) {
+      while (i < n && /\s/.test(sql[i]!)) i++;
+      push('space', start, i);
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < n && sql[i] !== '\n') i++;
+      push('comment', start, i);
+    } else if (c === '/' && sql[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+      push('comment', start, i);
+    } else if (c === "'") {
+      const prev = out[out.length - 1];
+      const escapes = prev?.kind === 'word' && prev.end === start && /^[eE]$/.test(sql.slice(prev.start, prev.end));
+      i++;
+      while (i < n) {
+        if (escapes && sql[i] === '\\') i += 2;
+        else if (sql[i] === "'" && sql[i + 1] === "'") i += 2;
+        else if (sql[i] === "'") {
+          i++;
+          break;
+        } else i++;
+      }
+      push('string', start, i);
+    } else if (c === '"') {
+      i++;
+      while (i < n) {
+        if (sql[i] === '"' && sql[i + 1] === '"') i += 2;
+        else if (sql[i] === '"') {
+          i++;
+          break;
+        } else i++;
+      }
+      push('quoted', start, i);
+    } else if (c === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i))) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))![0];
+      const close = sql.indexOf(tag, i + tag.length);
+      i = close < 0 ? n : close + tag.length;
+      push('string', start, i);
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+      while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i]!)) i++;
+      push('word', start, i);
+    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+      while (i < n && /[0-9.]/.test(sql[i]!)) i++;
+      if (/[eE]/.test(sql[i] ?? '') && /^[eE][+-]?[0-9]/.test(sql.slice(i))) {
+        i++;
+        if (sql[i] === '+' || sql[i] === '-') i++;
+        while (i < n && /[0-9]/.test(sql[i]!)) i++;
+      }
+      push('number', start, i);
+    } else {
+      i++;
+      push('punct', start, i);
+    }
+  }
+  return out;
+}
+
+/** 1-based line and column of an offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return { line, column: col };
+}
+
+/** A parse error at an offset of the original statement, PostgreSQL style. */
+export function syntaxErrorAt(sql: string, offset: number, detail?: string): SqlError {
+  const { line, column } = lineColumn(sql, offset);
+  const tok = tokenize(sql.slice(offset)).find((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const near = tok === undefined ? 'at end of input' : `at or near "${sql.slice(offset + tok.start, offset + tok.end)}"`;
+  return new SqlError('parse_error', `syntax error ${near} (line ${line}, column ${column})${detail ? `: ${detail}` : ''}`);
+}
+
+/** The value of an identifier token: unquoted words fold ASCII letters to lower case, quoted ones keep case. */
+export function identifierValue(sql: string, tok: Token): string {
+  const text = sql.slice(tok.start, tok.end);
+  if (tok.kind === 'quoted') {
+    const inner = text.slice(1, text.endsWith('"') && text.length > 1 ? -1 : undefined).replace(/""/g, '"');
+    if (inner === '') throw syntaxErrorAt(sql, tok.start, 'zero-length delimited identifier');
+    return inner;
+  }
+  return foldIdentifier(text);
+}
+
+/** PostgreSQL's downcase_identifier for an unquoted name: ASCII letters only. */
+export function foldIdentifier(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** The parts of a CREATE MATERIALIZED VIEW statement. */
+export interface ViewStatement {
+  /** The view name, folded unless quoted. */
+  readonly name: string;
+  /** Column names given as `CREATE MATERIALIZED VIEW v (a, b) AS ...`, or null. */
+  readonly columnNames: readonly string[] | null;
+  /** Offset in the statement where the SELECT starts. */
+  readonly selectStart: number;
+  /** The SELECT text as written (trailing `;` and whitespace removed). */
+  readonly selectText: string;
+}
+
+/**
+ * Peels `CREATE MATERIALIZED VIEW <name> [(col, ...)] AS` off a statement.
+ * Throws SqlError('parse_error') when the head is malformed and
+ * SqlError('unsupported') for valid PostgreSQL options we do not implement.
+ */
+export function peelCreateView(sql: string): ViewStatement {
+  const toks = tokenize(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  let p = 0;
+  const text = (t: Token): string => sql.slice(t.start, t.end);
+  const word = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? text(t).toLowerCase() : undefined);
+  const expectWord = (w: string): void => {
+    const t = toks[p];
+    if (word(t) !== w) {
+      throw syntaxErrorAt(sql, t?.start ?? sql.length, 'expected CREATE MATERIALIZED VIEW <name> AS <select>');
+    }
+    p++;
+  };
+  expectWord('create');
+  if (word(toks[p]) === 'or') throw new SqlError('unsupported', 'unsupported: CREATE OR REPLACE');
+  expectWord('materialized');
+  expectWord('view');
+  if (word(toks[p]) === 'if') throw new SqlError('unsupported', 'unsupported: IF NOT EXISTS');
+  const nameTok = toks[p];
+  if (nameTok === undefined || (nameTok.kind !== 'word' && nameTok.kind !== 'quoted')) {
+    throw syntaxErrorAt(sql, nameTok?.start ?? sql.length, 'expected a view name');
+  }
+  const name = identifierValue(sql, nameTok);
+  p++;
+  if (toks[p]?.kind === 'punct' && text(toks[p]!) === '.') {
+    throw new SqlError('unsupported', 'unsupported: schema-qualified view name');
+  }
+  let columnNames: string[] | null = null;
+  if (toks[p]?.kind === 'punct' && text(toks[p]!) === '(') {
+    p++;
+    columnNames = [];
+    for (;;) {
+      const t = toks[p];
+      if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) {
+        throw syntaxErrorAt(sql, t?.start ?? sql.length, 'expected a column name');
+      }
+      columnNames.push(identifierValue(sql, t));
+      p++;
+      const sep = toks[p];
+      if (sep?.kind === 'punct' && text(sep) === ',') {
+        p++;
+        continue;
+      }
+      if (sep?.kind === 'punct' && text(sep) === ')') {
+        p++;
+        break;
+      }
+      throw syntaxErrorAt(sql, sep?.start ?? sql.length);
+    }
+  }
+  const w = word(toks[p]);
+  if (w === 'with' || w === 'using' || w === 'tablespace') {
+    throw new SqlError('unsupported', `unsupported: ${w.toUpperCase()} clause of CREATE MATERIALIZED VIEW`);
+  }
+  expectWord('as');
+  const selectTok = toks[p];
+  if (selectTok === undefined) throw syntaxErrorAt(sql, sql.length, 'expected a SELECT');
+  // Drop trailing semicolons (and the whitespace/comments around them).
+  let last = toks.length - 1;
+  while (last >= p && toks[last]!.kind === 'punct' && text(toks[last]!) === ';') last--;
+  if (last < p) throw syntaxErrorAt(sql, selectTok.start, 'expected a SELECT');
+  const selectText = sql.slice(selectTok.start, toks[last]!.end);
+  return { name, columnNames, selectStart: selectTok.start, selectText };
+}
+
+/** Text prepared for node-sql-parser, with a map from its offsets back to the original ones. */
+export interface ParserText {
+  readonly text: string;
+  /**
+   * Cast target types as written (normalised: unquoted words folded, single
+   * spaces), indexed by the placeholder `varchar(<index>)` that replaced them
+   * in `text` (node-sql-parser knows only a fixed list of types and loses
+   * some of them, e.g. char(3) becomes varchar(3)).
+   */
+  readonly castTypes: readonly string[];
+  /** Maps an offset in `text` to the offset in the text it was prepared from. */
+  toOriginal(offset: number): number;
+}
+
+interface Piece {
+  readonly text: string;
+  readonly origStart: number;
+  /** True when `text` has the same length and positions as the original slice. */
+  readonly aligned: boolean;
+}
+
+/** A function name the converter treats as plain parentheses (see the NOT rewrite). */
+export const PAREN_MARKER = '__deltaview_paren';
+
+const MULTIWORD_SECOND: Record<string, string> = {
+  double: 'precision',
+  character: 'varying',
+  char: 'varying',
+  bit: 'varying',
+};
+
+/**
+ * Prepares a SELECT for node-sql-parser: folds unquoted identifiers and
+ * keywords to lower case, rewrites `substring(x FROM a FOR b)` into the
+ * comma form, and replaces cast target types by indexed placeholders.
+ * Strings, quoted identifiers and comments are left alone.
+ */
+export function prepareForParser(select: string): ParserText {
+  const toks = tokenize(select);
+  // Significant tokens, with their index in `toks`.
+  const sig = toks.map((t, i) => ({ t, i })).filter(({ t }) => t.kind !== 'space' && t.kind !== 'comment');
+  const replace = new Map<number, string>(); // token index → replacement text
+  const tokText = (t: Token): string => select.slice(t.start, t.end);
+  const isP = (k: number, p: string): boolean => sig[k]?.t.kind === 'punct' && tokText(sig[k]!.t) === p;
+  const wordAt = (k: number): string | undefined => (sig[k]?.t.kind === 'word' ? foldIdentifier(tokText(sig[k]!.t)) : undefined);
+  const matching = (open: number, o: string, c: string): number => {
+    let depth = 0;
+    for (let k = open; k < sig.length; k++) {
+      if (isP(k, o)) depth++;
+      else if (isP(k, c) && --depth === 0) return k;
+    }
+    return -1;
+  };
+  const castTypes: string[] = [];
+  /** Replaces significant tokens [from, to) by a cast-type placeholder. */
+  const replaceType = (from: number, to: number): void => {
+    let text = '';
+    for (let k = from; k < to; k++) {
+      const t = sig[k]!.t;
+      const piece = t.kind === 'quoted' ? identifierValue(select, t) : t.kind === 'word' ? foldIdentifier(tokText(t)) : tokText(t);
+      if ((t.kind === 'word' || t.kind === 'quoted') && /[\w)\]]$/.test(text)) text += ' ';
+      text += piece;
+    }
+    replace.set(sig[from]!.i, `varchar(${castTypes.length})`);
+    for (let k = from + 1; k < to; k++) {
+      for (let i = sig[k - 1]!.i + 1; i <= sig[k]!.i; i++) replace.set(i, '');
+    }
+    castTypes.push(text.replace(/^pg_catalog\./, ''));
+  };
+  /** The end (exclusive) of a type name starting at significant token k, or -1. */
+  const scanType = (k: number): number => {
+    const first = sig[k]?.t;
+    if (first === undefined || (first.kind !== 'word' && first.kind !== 'quoted')) return -1;
+    let j = k + 1;
+    while (isP(j, '.') && (sig[j + 1]?.t.kind === 'word' || sig[j + 1]?.t.kind === 'quoted')) j += 2;
+    const base = wordAt(j - 1) ?? '';
+    const second = MULTIWORD_SECOND[base];
+    if (second !== undefined && wordAt(j) === second) j++;
+    if (isP(j, '(')) {
+      const close = matching(j, '(', ')');
+      if (close < 0) return -1;
+      j = close + 1;
+    }
+    if ((base === 'timestamp' || base === 'time') && (wordAt(j) === 'with' || wordAt(j) === 'without')) {
+      if (wordAt(j + 1) === 'time' && wordAt(j + 2) === 'zone') j += 3;
+    }
+    while (isP(j, '[')) {
+      const close = matching(j, '[', ']');
+      if (close < 0) return -1;
+      j = close + 1;
+    }
+    return j;
+  };
+
+  for (let s = 0; s < sig.length; s++) {
+    const { t } = sig[s]!;
+    // expr::type
+    if (isP(s, ':') && isP(s + 1, ':') && sig[s + 1]!.t.start === t.end) {
+      const end = scanType(s + 2);
+      if (end > s + 2) {
+        replaceType(s + 2, end);
+        s = end - 1;
+      }
+      continue;
+    }
+    if (t.kind !== 'word' || !isP(s + 1, '(')) continue;
+    const fn = foldIdentifier(tokText(t));
+    if (fn === 'not' && wordAt(s - 1) !== 'is') {
+      // node-sql-parser reads `NOT (x) = y` as a call not(x) compared to y; PostgreSQL
+      // reads NOT (x = y). A marker function (dropped by the converter) restores that.
+      replace.set(sig[s]!.i, `not ${PAREN_MARKER}`);
+      continue;
+    }
+    if (fn === 'cast') {
+      // CAST(expr AS type): the type runs from the last top-level AS to the closing parenthesis.
+      const close = matching(s + 1, '(', ')');
+      if (close < 0) continue;
+      let asIdx = -1;
+      let depth = 0;
+      for (let k = s + 1; k < close; k++) {
+        if (isP(k, '(') || isP(k, '[')) depth++;
+        else if (isP(k, ')') || isP(k, ']')) depth--;
+        else if (depth === 1 && wordAt(k) === 'as') asIdx = k;
+      }
+      if (asIdx >= 0 && scanType(asIdx + 1) === close) replaceType(asIdx + 1, close);
+      continue;
+    }
+    if (fn !== 'substring') continue;
+    // substring(x FROM a FOR b) → substring(x, a, b); substring(x FOR b) → substring(x, 1, b)
+    const close = matching(s + 1, '(', ')');
+    if (close < 0) continue;
+    let fromIdx = -1;
+    let forIdx = -1;
+    let depth = 0;
+    for (let k = s + 1; k < close; k++) {
+      if (isP(k, '(')) depth++;
+      else if (isP(k, ')')) depth--;
+      else if (depth === 1) {
+        const w = wordAt(k);
+        if (w === 'from' && fromIdx < 0) fromIdx = k;
+        else if (w === 'for' && forIdx < 0) forIdx = k;
+      }
+    }
+    if (fromIdx >= 0) replace.set(sig[fromIdx]!.i, ',');
+    if (forIdx >= 0) replace.set(sig[forIdx]!.i, fromIdx >= 0 ? ',' : ', 1,');
+  }
+
+  const pieces: Piece[] = [];
+  toks.forEach((t, i) => {
+    const raw = tokText(t);
+    const r = replace.get(i);
+    if (r !== undefined) pieces.push({ text: r, origStart: t.start, aligned: false });
+    else if (t.kind === 'word') pieces.push({ text: foldIdentifier(raw), origStart: t.start, aligned: true });
+    else pieces.push({ text: raw, origStart: t.start, aligned: true });
+  });
+  const starts: number[] = [];
+  let text = '';
+  for (const piece of pieces) {
+    starts.push(text.length);
+    text += piece.text;
+  }
+  return {
+    text,
+    castTypes,
+    toOriginal(offset: number): number {
+      // The last non-empty piece starting at or before offset.
+      let found = -1;
+      let lo = 0;
+      let hi = pieces.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]! <= offset) {
+          found = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      while (found > 0 && pieces[found]!.text === '') found--;
+      if (found < 0) return 0;
+      const piece = pieces[found]!;
+      if (offset >= starts[found]! + piece.text.length) return select.length;
+      return piece.aligned ? piece.origStart + (offset - starts[found]!) : piece.origStart;
+    },
+  };
+}

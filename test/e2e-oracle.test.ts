@@ -154,6 +154,11 @@ describe(`end-to-end oracle (seed ${SEED})`, () => {
         const rows = Array.from({ length: 150 }, () => randomRow(r, nextId++));
         stmts.splice(0, stmts.length, `INSERT INTO items ${COLUMNS} VALUES ${rows.join(',')}`);
       }
+      if (t === 30 || t === 75) {
+        // drop the replication connection: the stream must reconnect from its durable position
+        const killed = await h.db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'walsender' AND application_name = 'deltaview'");
+        assert.equal(killed.rowCount, 1, 'one walsender to terminate');
+      }
       const rollback = r() < 0.1 && t !== 60 && t !== 90 && t !== 91;
       await h.db.query('BEGIN');
       for (const s of stmts) await h.db.query(s);

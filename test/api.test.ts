@@ -185,3 +185,53 @@ describe('auth', () => {
     }
   });
 });
+
+describe('replication slot', () => {
+  test('heartbeats are answered: the connection outlives wal_sender_timeout while idle', async () => {
+    await h.db.query("ALTER SYSTEM SET wal_sender_timeout = '1s'");
+    await h.db.query('SELECT pg_reload_conf()');
+    try {
+      const pid = async () => (await h.db.query<{ pid: number }>("SELECT pid FROM pg_stat_replication WHERE application_name = 'deltaview'")).rows.map((r) => r.pid);
+      const before = await pid();
+      assert.equal(before.length, 1);
+      await new Promise((r) => setTimeout(r, 3500));
+      assert.deepEqual(await pid(), before, 'the same walsender is still connected');
+    } finally {
+      await h.db.query('ALTER SYSTEM RESET wal_sender_timeout');
+      await h.db.query('SELECT pg_reload_conf()');
+    }
+  });
+
+  test('the slot is acknowledged only up to the checkpoint stored in Redis', async () => {
+    await h.db.query("UPDATE t SET b = b || '!' WHERE id <= 50");
+    const lsn = await currentLsn(h.db);
+    await viewRows(base(), 'allrows', lsn);
+    const redis = createClient({ url: h.services.redis.url });
+    await redis.connect();
+    try {
+      // wait for a checkpoint to cover the write, then compare with the slot
+      let checkpoint = 0n;
+      for (let i = 0; i < 100 && checkpoint === 0n; i++) {
+        const cp = await redis.hGet('dv:source:pg', 'checkpoint');
+        const slot = (await h.db.query<{ c: string; l: string }>("SELECT confirmed_flush_lsn::text AS c, $1::pg_lsn::text AS l FROM pg_replication_slots WHERE slot_name = 'deltaview'", [lsn])).rows[0]!;
+        const flushed = lsnBig(slot.c);
+        const stored = cp ? BigInt(`0x${cp}`) : 0n;
+        assert.ok(flushed <= stored, `slot confirmed ${slot.c} is not beyond the stored checkpoint ${cp}`);
+        if (stored >= lsnBig(lsn)) checkpoint = stored;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(checkpoint > 0n, 'a checkpoint covered the write');
+      for (const name of ['allrows', 'small']) {
+        const meta = await redis.hGet(`dv:{v:${name}}:meta`, 'lsn');
+        assert.ok(meta && BigInt(`0x${meta}`) >= checkpoint, `${name} stored position covers the checkpoint`);
+      }
+    } finally {
+      await redis.close();
+    }
+  });
+});
+
+function lsnBig(text: string): bigint {
+  const [hi, lo] = text.split('/');
+  return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
+}

@@ -5,10 +5,9 @@
  */
 import { SqlError } from '../errors.ts';
 import { setCaseMapping } from '../values/index.ts';
-import type { Row } from '../values/types.ts';
 import { bindSelect } from './bind.ts';
 import { toViewDelta } from './consolidate.ts';
-import { buildOperator, type SourceBatch } from './operators.ts';
+import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
 import type { CompiledView, SourceChange, SqlSettings, TableCatalog, TableInfo, ViewDelta } from './types.ts';
 
@@ -49,7 +48,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
         start = i + 1;
       }
     });
-    const byTable = new Map<string, { kind: 'insert' | 'delete'; row: Row }[]>();
+    const byTable = new Map<string, SourceRowChange[]>();
     for (let i = start; i < changes.length; i++) {
       const c = changes[i]!;
       if (c.kind === 'truncate' || !sourceIds.has(c.table)) continue;
@@ -58,7 +57,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
         list = [];
         byTable.set(c.table, list);
       }
-      list.push({ kind: c.kind, row: c.row });
+      list.push(c);
     }
     if (byTable.size === 0 && !reset) return null;
     const input: SourceBatch = byTable;

@@ -18,19 +18,23 @@ import type { Column, ViewChange, ViewDelta } from './types.ts';
 export function toViewDelta(batch: Batch | null, reset: boolean, columns: readonly Column[]): ViewDelta | null {
   const changes: ViewChange[] = [];
   if (batch !== null) {
-    const byKey = new Map<string, Map<string, number>>();
+    // Most keys see one row in a transaction: keep that one inline and allocate a
+    // per-key map only when a second, different rendering of the same key arrives.
+    const byKey = new Map<string, KeyAcc>();
     for (const c of batch) {
       const rendered = renderRow(c.row, columns);
-      let rows = byKey.get(c.key);
-      if (rows === undefined) {
-        rows = new Map();
-        byKey.set(c.key, rows);
+      const acc = byKey.get(c.key);
+      if (acc === undefined) byKey.set(c.key, { first: rendered, weight: c.weight, more: null });
+      else if (acc.more === null && acc.first === rendered) acc.weight += c.weight;
+      else {
+        acc.more ??= new Map([[acc.first, acc.weight]]);
+        acc.more.set(rendered, (acc.more.get(rendered) ?? 0) + c.weight);
       }
-      rows.set(rendered, (rows.get(rendered) ?? 0) + c.weight);
     }
-    for (const [key, rows] of byKey) {
+    for (const [key, acc] of byKey) {
       let old: string | null = null;
       let row: string | null = null;
+      const rows: Iterable<[string, number]> = acc.more ?? [[acc.first, acc.weight]];
       for (const [rendered, w] of rows) {
         if (w === 0) continue;
         assert(w === 1 || w === -1, `view row ${key} has weight ${w} after a transaction`);
@@ -50,4 +54,11 @@ export function toViewDelta(batch: Batch | null, reset: boolean, columns: readon
   }
   if (changes.length === 0 && !reset) return null;
   return { reset, changes };
+}
+
+/** Weights of one key's renderings within a transaction. */
+interface KeyAcc {
+  first: string;
+  weight: number;
+  more: Map<string, number> | null;
 }

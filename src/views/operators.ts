@@ -11,7 +11,7 @@
  * operator object.
  */
 import { assert, unreachable } from '../errors.ts';
-import { rowKey } from '../values/index.ts';
+import { renderJson, rowKey } from '../values/index.ts';
 import type { Row, SqlType } from '../values/types.ts';
 import { compileExpr } from './compile-expr.ts';
 import type { PlanNode } from './plan.ts';
@@ -28,7 +28,13 @@ export interface WeightedRow {
 export type Batch = readonly WeightedRow[];
 
 /** The row changes of one source transaction after TRUNCATE handling, by TableInfo.id, in commit order. */
-export type SourceBatch = ReadonlyMap<string, readonly { readonly kind: 'insert' | 'delete'; readonly row: Row }[]>;
+/** A row change of one source table (a SourceChange other than truncate). */
+export interface SourceRowChange {
+  readonly kind: 'insert' | 'delete';
+  readonly row: Row;
+}
+
+export type SourceBatch = ReadonlyMap<string, readonly SourceRowChange[]>;
 
 /** A running operator: one step per source transaction; null when its output does not change. */
 export interface Operator {
@@ -36,6 +42,11 @@ export interface Operator {
 }
 
 /** Builds the running operator tree for a plan. */
+/** rowKey of a one-column key without the intermediate array. */
+function rowKey1(v: Row[number], type: SqlType): string {
+  return `[${renderJson(v, type)}]`;
+}
+
 export function buildOperator(plan: PlanNode): Operator {
   switch (plan.kind) {
     case 'scan': {
@@ -51,10 +62,7 @@ export function buildOperator(plan: PlanNode): Operator {
           const out: WeightedRow[] = [];
           for (const c of changes) {
             assert(c.row.length === width, `row of ${plan.table.name} has ${c.row.length} values, expected ${width}`);
-            const key = rowKey(
-              pk.map((i) => c.row[i] ?? null),
-              pkTypes,
-            );
+            const key = pk.length === 1 ? rowKey1(c.row[pk[0]!] ?? null, pkTypes[0]!) : rowKey(pk.map((i) => c.row[i] ?? null), pkTypes);
             out.push({ key, row: c.row, weight: c.kind === 'insert' ? 1 : -1 });
           }
           return out;

@@ -8,7 +8,7 @@
  *  3. backfill: a view over a 1M-row table, from POST to running
  *  4. raw Redis: pipelined HSET rate, beside deltaview's per-row commit rate
  *  5. latency: single-row transaction commit → WebSocket diff, p50/p99
- * Sizes: BENCH_ROWS (default 300000), BENCH_BACKFILL_ROWS (default 1000000).
+ * Sizes: BENCH_ROWS (default 300000), BENCH_TXNS (default 50000), BENCH_BACKFILL_ROWS (default 1000000).
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -103,6 +103,49 @@ try {
     const secs = (performance.now() - t0) / 1000;
     results.filter_view_live_rows_per_s = Math.round(ROWS / secs);
     say(`bulk insert through a filter view (live, insert time included): ${ROWS} rows in ${secs.toFixed(2)} s = ${results.filter_view_live_rows_per_s} rows/s`);
+  }
+
+  // 2b. many single-row transactions: raw drain vs the view (restart + catch-up)
+  {
+    const TXNS = Number(process.env.BENCH_TXNS ?? 50_000);
+    const manyTxns = (table: string, from: number) =>
+      db.query(`DO $$ BEGIN FOR i IN ${from}..${from + TXNS - 1} LOOP INSERT INTO ${table} VALUES (i, i % 10, 1.50, 'small', now()); COMMIT; END LOOP; END $$`);
+    await db.query('CREATE TABLE raw_small (id bigint PRIMARY KEY, kind int, amount numeric(12,2), note text, ts timestamptz)');
+    await db.query('CREATE PUBLICATION raw_small_pub FOR TABLE raw_small');
+    await db.query("SELECT pg_create_logical_replication_slot('raw_small_slot', 'pgoutput')");
+    await manyTxns('raw_small', 1);
+    const svc = new LogicalReplicationService({ connectionString: services.pg.url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+    let n = 0;
+    const t0 = performance.now();
+    const done = new Promise<void>((resolve) => {
+      svc.on('data', (_lsn: string, msg: { tag: string }) => {
+        if (msg.tag === 'commit' && ++n === TXNS) resolve();
+      });
+    });
+    void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['raw_small_pub'] }), 'raw_small_slot').catch(() => {});
+    await done;
+    const rawSecs = (performance.now() - t0) / 1000;
+    await svc.destroy();
+    await db.query("SELECT pg_drop_replication_slot('raw_small_slot')");
+    results.raw_drain_txns_per_s = Math.round(TXNS / rawSecs);
+    // an idle restart, to separate start-up from catch-up
+    await server.stop();
+    const tIdle = performance.now();
+    server = await launch();
+    await waitLsn('even_events', await lsnNow());
+    const idleRestartSecs = (performance.now() - tIdle) / 1000;
+    results.idle_restart_ms = Math.round(idleRestartSecs * 1000);
+    await server.stop();
+    await manyTxns('events', 50_000_000);
+    const target2 = await lsnNow();
+    const t1 = performance.now();
+    server = await launch();
+    await waitLsn('even_events', target2);
+    const secs = (performance.now() - t1) / 1000;
+    results.filter_view_txns_per_s = Math.round(TXNS / Math.max(0.001, secs - idleRestartSecs));
+    results.filter_view_txns_seconds_incl_restart = Number(secs.toFixed(2));
+    results.filter_view_txns_vs_raw_drain = Number((Number(results.filter_view_txns_per_s) / Number(results.raw_drain_txns_per_s)).toFixed(3));
+    say(`${TXNS} single-row transactions: raw drain ${results.raw_drain_txns_per_s} txn/s; through a filter view ${results.filter_view_txns_per_s} txn/s (catch-up ${secs.toFixed(2)} s incl. a ${results.idle_restart_ms} ms idle-restart baseline) (${results.filter_view_txns_vs_raw_drain}× raw)`);
   }
 
   // 3. backfill of a 1M-row table

@@ -45,9 +45,10 @@ describe('RedisStore', () => {
     ]);
     assert.deepEqual(await allRows('v1'), new Map([['[1]', '{"id":1,"x":1}'], ['[3]', '{"id":3}']]));
 
-    // the same position again (a replay after a crash) changes nothing
-    assert.equal(await store.commit('v1', 200n, delta([ins('[9]', '{"id":9}')])), null);
-    assert.equal(await store.commit('v1', 150n, delta([ins('[9]', '{"id":9}')])), null);
+    // the same position again (a replay after a crash) changes nothing and hands back the stored diff
+    const replay = await store.commit('v1', 200n, delta([ins('[9]', '{"id":9}')]));
+    assert.deepEqual(replay, { token: '200-0', prev: '100-0', changes: r1.changes, replay: true });
+    assert.equal(await store.commit('v1', 150n, delta([ins('[9]', '{"id":9}')])), null, 'a position that wrote no diff');
     assert.equal((await allRows('v1')).has('[9]'), false);
 
     const r2 = await store.commit('v1', 300n, delta([ins('[4]', '{"id":4}')], true));

@@ -36,11 +36,15 @@ export interface StoredViewMeta {
   readonly error: string | null;
 }
 
-/** What a commit did: the diff-log token it wrote, the token before it, and the changes as a JSON array. */
+/**
+ * What a commit did: the diff-log token it wrote, the token before it, and the changes as a
+ * JSON array. `replay`: the transaction had already been applied; this is its stored entry.
+ */
 export interface CommitResult {
   readonly token: string;
   readonly prev: string;
   readonly changes: string;
+  readonly replay: boolean;
 }
 
 export interface LogEntry {
@@ -183,7 +187,8 @@ export class RedisStore {
 
   /**
    * Applies one transaction's delta to a view atomically with its diff-log entry and position.
-   * Resolves null when the transaction was already applied (replay) or the view is gone.
+   * A transaction already applied (a replay) changes nothing and resolves to its stored log entry;
+   * null when there is none or the view is gone.
    */
   async commit(name: string, lsn: bigint, delta: ViewDelta): Promise<CommitResult | null> {
     const k = viewKeys(name);
@@ -202,10 +207,11 @@ export class RedisStore {
           break;
       }
     }
-    const r = await this.evalsha<[string, string, string] | null | 'gone'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
+    const r = await this.evalsha<[string, string, string, string?] | null | 'gone'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
     if (r === null || r === 'gone') return null;
+    if (r[3] === 'replay') return { token: r[0], prev: r[1], changes: r[2], replay: true };
     const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;
-    return { token: r[0], prev: r[1], changes: `[${body}]` };
+    return { token: r[0], prev: r[1], changes: `[${body}]`, replay: false };
   }
 
   // ---- reads ----

@@ -8,12 +8,25 @@
  * KEYS: rows, keys, meta, log.
  * ARGV: [1] lsn as 16 hex, [2] lsn as decimal (stream id), [3] reset '1'|'0', [4] log max length,
  *       [5] client-rendered change objects joined by ',' (may be ''), [6…] triples op ('i'|'u'|'d'), key, row JSON.
- * Returns nil when the position is already stored (a replayed transaction), 'gone' when the view no
- * longer runs, else {token, prev token, rendered deletes of a reset (may be '')}.
+ * Returns, for a position already stored (a replayed transaction), the diff-log entry it wrote
+ * {token, prev, changes JSON array, 'replay'} or nil when it wrote none; 'gone' when the view no
+ * longer runs; else {token, prev token, rendered deletes of a reset (may be '')}.
  */
 export const COMMIT = `
 local cur = redis.call('HGET', KEYS[3], 'lsn')
-if cur and cur >= ARGV[1] then return false end
+if cur and cur >= ARGV[1] then
+  -- already applied: hand back its diff-log entry (if it made one) so a diff whose reply was
+  -- lost on the way to the server still reaches subscribers (they drop what they already have)
+  local id = ARGV[2] .. '-0'
+  local e = redis.call('XRANGE', KEYS[4], id, id)
+  if #e == 0 then return false end
+  local f = e[1][2]
+  local prev, changes = '', '[]'
+  for i = 1, #f, 2 do
+    if f[i] == 'prev' then prev = f[i + 1] elseif f[i] == 'changes' then changes = f[i + 1] end
+  end
+  return {id, prev, changes, 'replay'}
+end
 if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
 local resetPart = ''
 if ARGV[3] == '1' then

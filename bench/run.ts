@@ -37,6 +37,23 @@ async function lsnNow(): Promise<string> {
   return (await db.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
 }
 
+/** Seconds pg-logical-replication takes to deliver `count` messages tagged `tag` from a slot into a handler that only counts. */
+async function rawDrain(publication: string, slot: string, tag: string, count: number): Promise<number> {
+  const svc = new LogicalReplicationService({ connectionString: services.pg.url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+  let n = 0;
+  const t0 = performance.now();
+  const done = new Promise<void>((resolve) => {
+    svc.on('data', (_lsn: string, msg: { tag: string }) => {
+      if (msg.tag === tag && ++n === count) resolve();
+    });
+  });
+  void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication] }), slot).catch(() => {});
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  await svc.destroy();
+  return secs;
+}
+
 const insertEvents = (table: string, from: number, n: number) =>
   db.query(`INSERT INTO ${table} SELECT g, g % 10, (g % 100000) / 100.0, 'note ' || g, '2024-01-01'::timestamptz + g * interval '1 second' FROM generate_series(${from}, ${from + n - 1}) g`);
 
@@ -51,18 +68,7 @@ try {
   await db.query("SELECT pg_create_logical_replication_slot('raw_slot', 'pgoutput')");
   await insertEvents('raw_events', 1, ROWS);
   {
-    const svc = new LogicalReplicationService({ connectionString: services.pg.url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
-    let n = 0;
-    const t0 = performance.now();
-    const done = new Promise<void>((resolve) => {
-      svc.on('data', (_lsn: string, msg: { tag: string }) => {
-        if (msg.tag === 'insert' && ++n === ROWS) resolve();
-      });
-    });
-    void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['raw_pub'] }), 'raw_slot').catch(() => {});
-    await done;
-    const secs = (performance.now() - t0) / 1000;
-    await svc.destroy();
+    const secs = await rawDrain('raw_pub', 'raw_slot', 'insert', ROWS);
     results.raw_drain_rows_per_s = Math.round(ROWS / secs);
     say(`raw pg-logical-replication drain: ${ROWS} rows in ${secs.toFixed(2)} s = ${results.raw_drain_rows_per_s} rows/s`);
   }
@@ -114,18 +120,7 @@ try {
     await db.query('CREATE PUBLICATION raw_small_pub FOR TABLE raw_small');
     await db.query("SELECT pg_create_logical_replication_slot('raw_small_slot', 'pgoutput')");
     await manyTxns('raw_small', 1);
-    const svc = new LogicalReplicationService({ connectionString: services.pg.url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
-    let n = 0;
-    const t0 = performance.now();
-    const done = new Promise<void>((resolve) => {
-      svc.on('data', (_lsn: string, msg: { tag: string }) => {
-        if (msg.tag === 'commit' && ++n === TXNS) resolve();
-      });
-    });
-    void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['raw_small_pub'] }), 'raw_small_slot').catch(() => {});
-    await done;
-    const rawSecs = (performance.now() - t0) / 1000;
-    await svc.destroy();
+    const rawSecs = await rawDrain('raw_small_pub', 'raw_small_slot', 'commit', TXNS);
     await db.query("SELECT pg_drop_replication_slot('raw_small_slot')");
     results.raw_drain_txns_per_s = Math.round(TXNS / rawSecs);
     // an idle restart, to separate start-up from catch-up

@@ -8,22 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { canonicalText, sortedCanonical } from './harness/json.ts';
+import { rng } from './harness/rng.ts';
 import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 
 let h: Harness;
 const base = () => h.server.url;
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed with the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.DV_SEED ?? Date.now() % 100000);
 

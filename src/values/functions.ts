@@ -8,7 +8,7 @@ import { lowerText, upperText } from './case-mapping.ts';
 import { renderJson, renderText } from './codec.ts';
 import { Decimal } from './decimal.ts';
 import { utf8Length } from './json.ts';
-import { T } from './sql-types.ts';
+import { plainType, T } from './sql-types.ts';
 import { Json, type SqlType, type Value } from './types.ts';
 
 /**
@@ -104,22 +104,6 @@ function numericArg(t: SqlType): SqlType | null {
   return NUMERIC_RANK[t.name] !== undefined ? t : null;
 }
 
-function typeOfRank(name: SqlType['name']): SqlType {
-  switch (name) {
-    case 'int2':
-      return T.int2;
-    case 'int4':
-      return T.int4;
-    case 'int8':
-      return T.int8;
-    case 'numeric':
-      return T.numeric;
-    case 'float4':
-      return T.float4;
-    default:
-      return T.float8;
-  }
-}
 
 function floatOrNumeric(t: SqlType): SqlType {
   // PostgreSQL picks float8 for integer/float arguments (preferred type), numeric for numeric.
@@ -267,7 +251,7 @@ export function resolveFunction(name: string, args: readonly SqlType[]): Resolve
       break;
     case 'abs':
       if (argc === 1 && a0 !== undefined && numericArg(a0) !== null) {
-        const t = typeOfRank((numericArg(a0) as SqlType).name);
+        const t = plainType((numericArg(a0) as SqlType).name);
         return strict([t], t, absFn(t));
       }
       break;
@@ -320,7 +304,7 @@ export function resolveFunction(name: string, args: readonly SqlType[]): Resolve
           const rr = NUMERIC_RANK[r.name] as number;
           const c = Math.max(lr, rr);
           if (c <= 3) {
-            const t = typeOfRank((lr >= rr ? l : r).name);
+            const t = plainType((lr >= rr ? l : r).name);
             return strict([t, t], t, modFn(t));
           }
         }

@@ -11,7 +11,7 @@ import { rtrimSpaces } from './codec.ts';
 import { MAX_DATE_DAYS, MIN_DAYS } from './datetime.ts';
 import { Decimal } from './decimal.ts';
 import { compareCodePoints, compareJsonb } from './json.ts';
-import { T, sameBaseType, withoutTypmod } from './sql-types.ts';
+import { plainType, T, sameBaseType, withoutTypmod } from './sql-types.ts';
 import { PgArray, PgDate, Timestamp, type Datum, type Json, type SqlType, type Value } from './types.ts';
 
 export { resolveCast, type CastFn } from './casts.ts';
@@ -53,31 +53,6 @@ function isNumeric(t: SqlType): boolean {
   return NUMERIC_RANK[t.name] !== undefined;
 }
 
-function typeForName(name: SqlType['name']): SqlType {
-  switch (name) {
-    case 'int2':
-      return T.int2;
-    case 'int4':
-      return T.int4;
-    case 'int8':
-      return T.int8;
-    case 'numeric':
-      return T.numeric;
-    case 'float4':
-      return T.float4;
-    case 'float8':
-      return T.float8;
-    case 'date':
-      return T.date;
-    case 'timestamp':
-      return T.timestamp;
-    case 'timestamptz':
-      return T.timestamptz;
-    default:
-      return T.text;
-  }
-}
-
 /** The operand type: the original type when only the typmod differs (no cast needed). */
 function target(orig: SqlType, t: SqlType): SqlType {
   return sameBaseType(orig, t) ? orig : t;
@@ -92,7 +67,7 @@ function numericCommon(l: SqlType, r: SqlType): SqlType {
   const a = NUMERIC_RANK[l.name] as number;
   const b = NUMERIC_RANK[r.name] as number;
   if (a >= 4 || b >= 4) return a === 4 && b === 4 ? T.float4 : T.float8;
-  return typeForName(l.name === r.name ? l.name : a > b ? l.name : r.name);
+  return plainType(l.name === r.name ? l.name : a > b ? l.name : r.name);
 }
 
 function overflow(): SqlRuntimeError {
@@ -257,7 +232,7 @@ function comparisonType(l: SqlType, r: SqlType): [SqlType, SqlType] | null {
   const dl = DATETIME_RANK[l.name];
   const dr = DATETIME_RANK[r.name];
   if (dl !== undefined && dr !== undefined) {
-    const c = typeForName(dl >= dr ? l.name : r.name);
+    const c = plainType(dl >= dr ? l.name : r.name);
     return [c, c];
   }
   if (sameBaseType(l, r)) {

@@ -307,3 +307,29 @@ export function withoutTypmod(t: SqlType): SqlType {
   if (t.name === 'array' && t.elem !== undefined) return arrayOf(withoutTypmod(t.elem));
   return typeFromOid(t.oid, -1, t.name === 'other' ? t.display : undefined);
 }
+
+/** The built-in type of a name without typmod (numeric and date/time names; anything else is text). */
+export function plainType(name: SqlType['name']): SqlType {
+  switch (name) {
+    case 'int2':
+      return T.int2;
+    case 'int4':
+      return T.int4;
+    case 'int8':
+      return T.int8;
+    case 'numeric':
+      return T.numeric;
+    case 'float4':
+      return T.float4;
+    case 'float8':
+      return T.float8;
+    case 'date':
+      return T.date;
+    case 'timestamp':
+      return T.timestamp;
+    case 'timestamptz':
+      return T.timestamptz;
+    default:
+      return T.text;
+  }
+}

@@ -53,6 +53,8 @@ describe('HTTP API', () => {
     await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT a, count(*) FROM t GROUP BY a'), 400, 'unsupported');
     await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT t.id FROM t JOIN t u ON t.id = u.id'), 400, 'unsupported');
     await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT a FROM nopk'), 400, 'unsupported', /primary key/);
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW "a}b" AS SELECT id FROM t'), 400, 'bad_request', /identifiers/);
+    await expectError('POST', '/v1/views', create('CREATE MATERIALIZED VIEW x AS SELECT id FROM t; DROP TABLE t'), 400, 'unsupported', /more than one statement/);
     const list = await http(base(), 'GET', '/v1/views');
     assert.deepEqual(list.json<{ views: unknown[] }>().views, [], 'failed creates leave nothing behind');
   });

@@ -87,6 +87,8 @@ interface Waiter {
 }
 
 const MAX_INFLIGHT = 2000;
+/** View names appear in URLs and Redis hash tags ({v:NAME}): identifiers only. */
+const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const CHECKPOINT_MS = 200;
 
 export class Pipeline {
@@ -211,6 +213,9 @@ export class Pipeline {
   async create(sql: string): Promise<ViewInfo> {
     const compiled = await compileView(sql, this.catalog, this.settings);
     const name = compiled.name;
+    if (!VIEW_NAME.test(name)) {
+      throw new DeltaviewError('bad_request', `view name "${name}" is not usable: view names are identifiers (letters, digits, _ and $, starting with a letter or _, at most 63 characters) because they appear in URLs and Redis keys`);
+    }
     if (this.views.has(name) || this.reserved.has(name)) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
     this.reserved.add(name);
     try {

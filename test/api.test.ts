@@ -160,6 +160,52 @@ describe('WebSocket protocol', () => {
   });
 });
 
+describe('WebSocket robustness', () => {
+  test('malformed upgrade requests get a 400, and the server lives on', async () => {
+    const { connect } = await import('node:net');
+    for (const path of ['/v1/views/%E0%A4%A/subscribe', 'http://[/v1']) {
+      const reply = await new Promise<string>((resolve) => {
+        const s = connect(h.server.port, '127.0.0.1');
+        s.on('data', (d) => resolve(d.toString().split('\r\n')[0]!));
+        s.on('error', () => resolve('socket error'));
+        s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      });
+      assert.match(reply, /^HTTP\/1\.1 400/, path);
+    }
+    assert.equal((await http(base(), 'GET', '/healthz')).status, 200);
+  });
+
+  test('a snapshot larger than the backlog limit is paced, not cut off as lagging', async () => {
+    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: null, log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
+    const server = createServer();
+    const subs = attachSubscriptions(server, deps);
+    h.server.pipeline.addListener(subs.listener);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/views/allrows/subscribe`);
+      let rows = 0;
+      const types: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.on('message', (d) => {
+          const f = JSON.parse(d.toString()) as { type: string; rows?: unknown[] };
+          types.push(f.type);
+          if (f.type === 'snapshot') rows += f.rows!.length;
+          if (f.type === 'ready' || f.type === 'error') resolve();
+        });
+        ws.on('error', reject);
+      });
+      ws.close();
+      assert.ok(!types.includes('error'), types.join(','));
+      assert.equal(rows, Number((await http(base(), 'GET', '/v1/views/allrows')).json<{ rows: number }>().rows));
+      assert.ok(rows * 20 > deps.maxBacklog, 'the snapshot is larger than the backlog limit');
+    } finally {
+      subs.close();
+      server.close();
+    }
+  });
+});
+
 describe('auth', () => {
   test('with a token, /v1 and WebSockets need it', async () => {
     const deps = { pipeline: h.server.pipeline, store: h.server.store, token: 'sekret', kafkaBrokers: [], log: () => {} };

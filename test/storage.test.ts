@@ -34,7 +34,7 @@ describe('RedisStore', () => {
     const t0 = await store.finishBackfill('v1', 100n);
     assert.equal(t0, '100-0');
 
-    const r1 = await store.commit('v1', 200n, delta([ins('[3]', '{"id":3}'), upd('[1]', '{"id":1}', '{"id":1,"x":1}'), del('[2]', '{"id":2}')]));
+    const r1 = await store.commit('v1', 200n, 0, delta([ins('[3]', '{"id":3}'), upd('[1]', '{"id":1}', '{"id":1,"x":1}'), del('[2]', '{"id":2}')]));
     assert.ok(r1);
     assert.equal(r1.token, '200-0');
     assert.equal(r1.prev, '100-0');
@@ -46,12 +46,14 @@ describe('RedisStore', () => {
     assert.deepEqual(await allRows('v1'), new Map([['[1]', '{"id":1,"x":1}'], ['[3]', '{"id":3}']]));
 
     // the same position again (a replay after a crash) changes nothing and hands back the stored diff
-    const replay = await store.commit('v1', 200n, delta([ins('[9]', '{"id":9}')]));
+    const replay = await store.commit('v1', 200n, 1, delta([ins('[9]', '{"id":9}')]));
     assert.deepEqual(replay, { token: '200-0', prev: '100-0', changes: r1.changes, replay: true });
-    assert.equal(await store.commit('v1', 150n, delta([ins('[9]', '{"id":9}')])), null, 'a position that wrote no diff');
+    assert.equal(await store.commit('v1', 150n, 1, delta([ins('[9]', '{"id":9}')])), null, 'a position that wrote no diff');
     assert.equal((await allRows('v1')).has('[9]'), false);
 
-    const r2 = await store.commit('v1', 300n, delta([ins('[4]', '{"id":4}')], true));
+    await assert.rejects(store.commit('v1', 300n, 5, delta([ins('[4]', '{"id":4}')], true)), /out of sequence/, 'a commit that skips a lost one is refused');
+    assert.equal(await store.rowCount('v1'), 2, 'and changed nothing');
+    const r2 = await store.commit('v1', 300n, 1, delta([ins('[4]', '{"id":4}')], true));
     assert.ok(r2);
     const changes = JSON.parse(r2.changes) as { op: string; key: string }[];
     assert.deepEqual(changes.map((c) => `${c.op}${c.key}`).sort(), ['delete[1]', 'delete[3]', 'insert[4]']);
@@ -62,6 +64,7 @@ describe('RedisStore', () => {
     assert.equal(meta.status, 'running');
     assert.equal(meta.lsn, 300n);
     assert.equal(meta.token, '300-0');
+    assert.equal(meta.seq, 2);
 
     const since100 = await store.logSince('v1', '100-0', '300-0');
     assert.deepEqual(since100?.map((e) => e.token), ['200-0', '300-0']);
@@ -96,10 +99,10 @@ describe('RedisStore', () => {
     await store.setCheckpoint(900n, 'slot', ['v3']);
     assert.equal((await store.getMeta('v3')).lsn, 900n);
     assert.equal(await store.getCheckpoint(), 900n);
-    assert.equal(await store.commit('v3', 800n, delta([ins('[1]', '{}')])), null, 'covered by the checkpoint');
+    assert.equal(await store.commit('v3', 800n, 0, delta([ins('[1]', '{}')])), null, 'covered by the checkpoint');
     await store.deleteView('v3');
     assert.equal((await store.getMeta('v3')).status, null);
-    assert.equal(await store.commit('v3', 1000n, delta([ins('[1]', '{}')])), null, 'a deleted view takes no commits');
+    assert.equal(await store.commit('v3', 1000n, 0, delta([ins('[1]', '{}')])), null, 'a deleted view takes no commits');
     assert.equal(await store.rowCount('v3'), 0);
   });
 });

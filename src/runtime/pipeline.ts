@@ -8,9 +8,15 @@
  *  - reflected: every transaction ending at or before it is committed to Redis for
  *    every live view (advanced in stream order once the commits resolve; keepalives
  *    and position markers advance it between transactions).
- *  - checkpoint: `reflected` as last written to Redis, raising every running view's
- *    stored position with it; the replication slot is acknowledged up to it.
- * After a restart each view skips what its stored position already covers.
+ *  - durable: `reflected` as last written to Redis as the checkpoint, raising every live
+ *    view's stored position with it. Streaming (re)starts from min(durable, holds).
+ *  - holds: a backfilling view holds the slot at (or below) its snapshot point until the
+ *    transactions it buffered are committed, since they exist only in memory until then.
+ *  - ack: the slot is acknowledged up to min(durable as of ACK_DELAY_MS ago, holds): Redis'
+ *    default `appendfsync everysec` has flushed a checkpoint by then.
+ * After a restart each view skips what its stored position already covers; each commit
+ * carries the view's sequence number, so a commit lost with a connection can never be
+ * overtaken by a later one.
  */
 import pg from 'pg';
 import { openSnapshot } from '../cdc/pg/snapshot.ts';
@@ -78,6 +84,14 @@ interface ViewState {
   /** Transactions for the view's tables that arrived while it was backfilling. */
   buffer: { endLsn: bigint; changes: SourceChange[] }[] | null;
   backfill: { rowsDone: number; rowsEstimated: number } | null;
+  /** While backfilling: the slot must not be acknowledged past this (see the header). */
+  hold: bigint | null;
+  /** Sequence number the view's next commit carries. */
+  seq: number;
+  /** Token of the last diff published to subscribers. */
+  lastToken: string | null;
+  /** Consecutive backfill attempts that failed on I/O. */
+  backfillFailures: number;
 }
 
 interface Waiter {
@@ -87,6 +101,8 @@ interface Waiter {
 }
 
 const MAX_INFLIGHT = 2000;
+/** Slot acknowledgements trail the checkpoint by this much (Redis fsyncs its AOF every second). */
+const ACK_DELAY_MS = 2000;
 /** View names appear in URLs and Redis hash tags ({v:NAME}): identifiers only. */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const CHECKPOINT_MS = 200;
@@ -102,9 +118,10 @@ export class Pipeline {
   private stream: PgChangeStream | null = null;
   private chain: Promise<void> = Promise.resolve();
   private reflected = 0n;
-  private checkpoint = 0n;
-  private startFrom = 0n;
-  private readonly holds = new Set<bigint>();
+  private durable = 0n;
+  /** Durable positions not yet old enough to acknowledge, oldest first. */
+  private recentDurable: { at: number; lsn: bigint }[] = [];
+  private ackable = 0n;
   private inflight = 0;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private checkpointing = false;
@@ -145,6 +162,7 @@ export class Pipeline {
       const v: ViewState = {
         def, compiled: null, mapper: null, status: 'failed', error: meta.error,
         applied: 0n, liveFrom: null, buffer: null, backfill: null,
+        hold: null, seq: meta.seq, lastToken: meta.token, backfillFailures: 0,
       };
       this.views.set(def.name, v);
       if (meta.status === 'failed') continue;
@@ -166,9 +184,9 @@ export class Pipeline {
         toBackfill.push(v);
       }
     }
-    this.startFrom = from;
     this.reflected = from;
-    this.checkpoint = from;
+    this.durable = from;
+    this.ackable = from;
     log(`restored ${this.views.size} view(s); streaming from ${formatLsn(from)}`);
     this.stream = new PgChangeStream(
       { url: this.opts.pgUrl, slot: this.opts.slot, publication: this.opts.publication, markerPrefix: 'deltaview', log },
@@ -176,7 +194,8 @@ export class Pipeline {
         onTransaction: (tx) => this.onTransaction(tx),
         onPosition: (lsn) => this.enqueue([], lsn),
         onDisconnect: () => {},
-        durableLsn: () => this.durableLsn(),
+        resumeLsn: () => this.resumeLsn(),
+        ackLsn: () => this.ackLsn(),
       },
     );
     await this.stream.start();
@@ -231,6 +250,7 @@ export class Pipeline {
       const v: ViewState = {
         def, compiled, mapper: new SourceMapper(compiled.sources), status: 'backfilling', error: null,
         applied: 0n, liveFrom: null, buffer: [], backfill: null,
+        hold: null, seq: 0, lastToken: null, backfillFailures: 0,
       };
       this.views.set(name, v);
       this.startBackfill(v);
@@ -243,10 +263,11 @@ export class Pipeline {
   async delete(name: string): Promise<void> {
     const v = this.state(name);
     this.views.delete(name);
-    await this.chain; // commits already issued for it land before its keys go
-    await this.opts.store.deleteView(name);
+    v.hold = null;
     for (const w of [...this.waiters]) if (w.view === name) this.settle(w, false);
     for (const l of this.listeners) l.gone(name, 'not_found', `view "${name}" was deleted`);
+    await this.chain; // commits already issued for it land before its keys go
+    await this.opts.store.deleteView(name);
     this.opts.log(`view ${name} deleted (was ${v.status})`);
   }
 
@@ -305,7 +326,9 @@ export class Pipeline {
   // ---------------------------------------------------------------- stream
 
   private onTransaction(tx: SourceTx): void {
-    const commits: Promise<void>[] = [];
+    // While recovering, the stream is being stopped; everything after `durable` is streamed again.
+    if (this.recovering) return;
+    const commits: Promise<boolean>[] = [];
     for (const v of this.views.values()) {
       if (v.status === 'failed' || !v.mapper || tx.endLsn <= v.applied) continue;
       const changes = v.mapper.changesFor(tx);
@@ -328,8 +351,12 @@ export class Pipeline {
     this.enqueue(commits, tx.endLsn);
   }
 
-  /** Runs the view's dataflow on one transaction and commits the result; null when nothing changed. */
-  private apply(v: ViewState, lsn: bigint, changes: readonly SourceChange[]): Promise<void> | null {
+  /**
+   * Runs the view's dataflow on one transaction and commits the result; null when nothing
+   * changed. The promise resolves true once committed, false when the commit failed (storage
+   * recovery has then been started).
+   */
+  private apply(v: ViewState, lsn: bigint, changes: readonly SourceChange[]): Promise<boolean> | null {
     let delta;
     try {
       delta = v.compiled!.step(changes);
@@ -342,16 +369,23 @@ export class Pipeline {
     this.inflight++;
     if (this.inflight > MAX_INFLIGHT) this.stream?.pause();
     const name = v.def.name;
-    return this.opts.store.commit(name, lsn, delta).then(
+    return this.opts.store.commit(name, lsn, v.seq++, delta).then(
       (res) => {
         this.released();
-        if (res) for (const l of this.listeners) l.diff({ view: name, token: res.token, prev: res.prev, lsn, changes: res.changes });
+        if (res) this.publish(v, { view: name, token: res.token, prev: res.prev, lsn, changes: res.changes });
+        return true;
       },
       (err: unknown) => {
         this.released();
         this.onStoreFailure(err as Error);
+        return false;
       },
     );
+  }
+
+  private publish(v: ViewState, e: DiffEvent): void {
+    v.lastToken = e.token;
+    for (const l of this.listeners) l.diff(e);
   }
 
   private released(): void {
@@ -360,9 +394,11 @@ export class Pipeline {
   }
 
   /** Advances `reflected` to lsn once everything issued before (and `commits`) has resolved. */
-  private enqueue(commits: Promise<void>[], lsn: bigint): void {
+  private enqueue(commits: Promise<boolean>[], lsn: bigint): void {
     const prev = this.chain;
-    this.chain = (commits.length === 0 ? prev : Promise.all([prev, ...commits]).then(() => {})).then(() => this.reflect(lsn));
+    this.chain = (commits.length === 0 ? prev : Promise.all([prev, ...commits]).then(() => {}))
+      .then(() => this.reflect(lsn))
+      .catch((err: Error) => this.opts.log(`internal error while advancing to ${formatLsn(lsn)}: ${err.stack}`));
   }
 
   private reflect(lsn: bigint): void {
@@ -376,21 +412,33 @@ export class Pipeline {
     }
   }
 
-  private durableLsn(): bigint {
-    let d = this.checkpoint > this.startFrom ? this.checkpoint : this.startFrom;
-    for (const h of this.holds) if (h < d) d = h;
+  /** Where streaming (re)starts: everything before it is stored (or held for a backfill). */
+  private resumeLsn(): bigint {
+    let d = this.durable;
+    for (const v of this.views.values()) if (v.hold !== null && v.hold < d) d = v.hold;
     return d;
+  }
+
+  /** How far the slot may be acknowledged: the resume point, as of ACK_DELAY_MS ago. */
+  private ackLsn(): bigint {
+    const cutoff = Date.now() - ACK_DELAY_MS;
+    while (this.recentDurable.length > 0 && this.recentDurable[0]!.at <= cutoff) this.ackable = this.recentDurable.shift()!.lsn;
+    const r = this.resumeLsn();
+    return this.ackable < r ? this.ackable : r;
   }
 
   private async writeCheckpoint(): Promise<void> {
     if (this.checkpointing || this.recovering) return;
     const target = this.reflected;
-    if (target <= this.checkpoint) return;
+    if (target <= this.durable) return;
     this.checkpointing = true;
     try {
       const live = [...this.views.values()].filter((v) => v.status === 'running' && v.liveFrom !== null).map((v) => v.def.name);
       await this.opts.store.setCheckpoint(target, this.opts.slot, live);
-      if (target > this.checkpoint) this.checkpoint = target;
+      if (!this.recovering && target > this.durable) {
+        this.durable = target;
+        this.recentDurable.push({ at: Date.now(), lsn: target });
+      }
       this.stream?.acknowledgeNow();
     } catch (err) {
       this.opts.log(`checkpoint failed: ${(err as Error).message}`);
@@ -428,9 +476,21 @@ export class Pipeline {
     v.buffer = [];
     v.liveFrom = null;
     v.backfill = { rowsDone: 0, rowsEstimated: 0 };
+    // Hold the slot from before the snapshot exists (S >= reflected) until the handoff lands.
+    v.hold = this.reflected;
     this.backfill(v).catch((err: Error) => {
-      if (this.views.get(v.def.name) !== v || this.stopped) return;
-      void this.failView(v, `backfill failed: ${err.message}`);
+      if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed') return;
+      const definite = err instanceof SqlRuntimeError || err instanceof DeltaviewError;
+      if (definite || ++v.backfillFailures >= 5) {
+        v.hold = null;
+        void this.failView(v, `backfill failed: ${err.message}`);
+        return;
+      }
+      const delay = 500 * 2 ** v.backfillFailures;
+      this.opts.log(`view ${v.def.name}: backfill attempt failed (${err.message}); retrying in ${delay} ms`);
+      setTimeout(() => {
+        if (this.views.get(v.def.name) === v && !this.stopped && v.status === 'backfilling') this.startBackfill(v);
+      }, delay).unref();
     });
   }
 
@@ -445,6 +505,7 @@ export class Pipeline {
     let snapshotLsn: bigint;
     try {
       snapshotLsn = snap.lsn;
+      v.hold = snapshotLsn; // what ends at or before S is in the snapshot; what ends after is only in memory
       let estimated = 0;
       for (const t of compiled.sources) estimated += await snap.estimateRows(t);
       v.backfill = { rowsDone: 0, rowsEstimated: estimated };
@@ -471,11 +532,12 @@ export class Pipeline {
       await snap.close();
     }
     if (!alive()) return;
+    if (this.recovering) throw new Error('storage is recovering');
     // Synchronously hand over from the buffer to the live stream: no transaction can slip between.
-    const hold = snapshotLsn;
-    this.holds.add(hold);
     v.status = 'running';
-    const commits: Promise<void>[] = [];
+    v.seq = 0;
+    v.lastToken = `${snapshotLsn}-0`;
+    const commits: Promise<boolean>[] = [];
     let last = snapshotLsn;
     for (const b of v.buffer ?? []) {
       if (b.endLsn <= snapshotLsn) continue; // already in the snapshot
@@ -487,9 +549,15 @@ export class Pipeline {
     v.applied = last;
     v.backfill = null;
     const prev = this.chain;
-    this.chain = Promise.all([prev, ...commits]).then(() => {
-      this.holds.delete(hold);
+    this.chain = Promise.all([prev, ...commits]).then((done) => {
       if (this.views.get(name) !== v || v.status !== 'running') return;
+      if (done.includes(false)) {
+        // the buffered transactions exist only in memory: start over from a new snapshot
+        this.startBackfill(v);
+        return;
+      }
+      v.hold = null;
+      v.backfillFailures = 0;
       v.liveFrom = last;
       let pending = false;
       for (const w of this.waiters) {
@@ -508,6 +576,7 @@ export class Pipeline {
     v.status = 'failed';
     v.error = message;
     v.buffer = null;
+    v.hold = null;
     this.opts.log(`view ${v.def.name} failed: ${message}`);
     for (const w of [...this.waiters]) if (w.view === v.def.name) this.settle(w, false);
     for (const l of this.listeners) l.gone(v.def.name, 'view_failed', message);
@@ -515,40 +584,62 @@ export class Pipeline {
   }
 
   /**
-   * Redis rejected a commit: nothing after the durable checkpoint can be trusted in memory.
-   * Stop the stream, reload every view's stored position and stream again from there.
+   * Redis rejected a commit: what is in memory past the stored positions can no longer be
+   * trusted. Stop the stream, reload every running view's stored position and sequence,
+   * republish diffs that landed but whose replies were lost, and stream again from the
+   * lowest stored position.
    */
   private onStoreFailure(err: Error): void {
     if (this.recovering || this.stopped) return;
     this.recovering = true;
-    this.opts.log(`storage failed (${err.message}); restarting the stream from the last checkpoint`);
+    this.opts.log(`storage failed (${err.message}); restarting the stream from the stored positions`);
     void (async () => {
       let delay = 200;
       await this.stream?.stop();
-      await this.chain.catch(() => {});
+      await this.chain;
       while (!this.stopped) {
         try {
-          let from = this.checkpoint;
+          let from = this.durable;
           for (const v of this.views.values()) {
-            if (v.status === 'backfilling') continue; // its backfill fails and restarts on its own
-            if (v.status !== 'running') continue;
+            if (v.status !== 'running') continue; // backfilling views retry on their own; failed ones are out
             const meta = await this.opts.store.getMeta(v.def.name);
-            v.applied = meta.lsn ?? 0n;
-            if (v.applied < from) from = v.applied;
+            if (meta.status !== 'running' || meta.lsn === null) continue;
+            v.applied = meta.lsn;
+            v.liveFrom = meta.lsn;
+            v.seq = meta.seq;
+            v.hold = null;
+            if (meta.lsn < from) from = meta.lsn;
+            await this.republish(v, meta.token);
           }
-          this.startFrom = from;
-          this.reflected = from > this.reflected ? from : this.reflected;
+          this.durable = from;
+          this.recentDurable = this.recentDurable.filter((d) => d.lsn <= from);
+          if (this.ackable > from) this.ackable = from;
+          this.reflected = from;
           this.inflight = 0;
-          await this.stream?.start();
+          this.chain = Promise.resolve();
           this.recovering = false;
-          this.opts.log(`stream restarted from ${formatLsn(from)}`);
+          await this.stream?.start(true);
+          this.opts.log(`stream restarted from ${formatLsn(this.resumeLsn())}`);
           return;
         } catch (e) {
+          this.recovering = true;
           this.opts.log(`recovery attempt failed: ${(e as Error).message}; retrying in ${delay} ms`);
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(delay * 2, 5000);
         }
       }
     })();
+  }
+
+  /** Sends subscribers the diffs stored after the last one they were given (replies lost with a connection). */
+  private async republish(v: ViewState, current: string | null): Promise<void> {
+    if (v.lastToken === null || current === null || v.lastToken === current) return;
+    const entries = await this.opts.store.logSince(v.def.name, v.lastToken, current);
+    if (entries === null) {
+      for (const l of this.listeners) l.gone(v.def.name, 'lagging', 'the diff stream was interrupted; reconnect with ?since=<last token> to resume');
+      v.lastToken = current;
+      return;
+    }
+    for (const e of entries) this.publish(v, { view: v.def.name, token: e.token, prev: e.prev, lsn: BigInt(e.token.split('-')[0]!), changes: e.changes });
   }
 }

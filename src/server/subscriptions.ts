@@ -28,6 +28,8 @@ export interface SubscriptionDeps {
 }
 
 const PATH = /^\/v1\/views\/([^/]+)\/subscribe$/;
+/** Above this many buffered bytes a snapshot waits for the socket before sending more. */
+const PACE_BYTES = 4 * 1024 * 1024;
 
 class Subscriber {
   /** Diffs received while the snapshot/log is being read; null once live. */
@@ -49,6 +51,16 @@ class Subscriber {
       return;
     }
     this.ws.send(frame);
+  }
+
+  /** Sends a frame and, when the socket's buffer is large, waits until it has been written out. */
+  sendPaced(frame: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.ws.bufferedAmount < PACE_BYTES) {
+      this.ws.send(frame);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.ws.send(frame, () => resolve()));
   }
 
   fail(code: string, message: string, closeCode = 1011): void {
@@ -99,6 +111,16 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      // a malformed request line or URL must never reach the process as an uncaught exception
+      reject(socket, 400, 'bad_request', `malformed WebSocket request: ${(err as Error).message}`);
+    }
+  });
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = PATH.exec(url.pathname);
     if (!m) {
@@ -146,7 +168,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
         sub.fail(err instanceof DeltaviewError ? err.code : 'internal', err.message);
       });
     });
-  });
+  }
 
   async function start(sub: Subscriber, view: string, since: string | null): Promise<void> {
     // Wait (without limit, while the socket is open) for a backfilling view to go live.
@@ -169,7 +191,8 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     const snap = await deps.store.snapshot(view);
     for (let i = 0; i < snap.entries.length && !sub.closed; i += chunk) {
       const rows = snap.entries.slice(i, i + chunk).map(([k, r]) => `{"key":${JSON.stringify(k)},"row":${r}}`);
-      sub.send(`{"type":"snapshot","rows":[${rows.join(',')}]}`);
+      // the snapshot goes at the client's pace; only live diffs count against the backlog limit
+      await sub.sendPaced(`{"type":"snapshot","rows":[${rows.join(',')}]}`);
     }
     sub.goLive(snap.lsn ?? 0n, snap.token);
   }

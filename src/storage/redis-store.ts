@@ -34,6 +34,8 @@ export interface StoredViewMeta {
   readonly lsn: bigint | null;
   readonly token: string | null;
   readonly error: string | null;
+  /** Number of commits since the backfill: the sequence number the next commit must carry. */
+  readonly seq: number;
 }
 
 /**
@@ -74,6 +76,9 @@ export class RedisStore {
       url,
       RESP: 2, // flat arrays for HGETALL/script replies, the form the Lua scripts return
       commandOptions: { timeout: 0 },
+      // Never hold commands while disconnected and send them after a reconnect: a commit issued
+      // before a failure must not land after the pipeline has started recovering.
+      disableOfflineQueue: true,
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
     });
     client.on('error', (err: Error) => log(`redis: ${err.message}`));
@@ -125,12 +130,13 @@ export class RedisStore {
 
   async getMeta(name: string): Promise<StoredViewMeta> {
     const k = viewKeys(name);
-    const [status, lsn, token, error] = await this.client.sendCommand<(string | null)[]>(['HMGET', k.meta, 'status', 'lsn', 'token', 'error']);
+    const [status, lsn, token, error, seq] = await this.client.sendCommand<(string | null)[]>(['HMGET', k.meta, 'status', 'lsn', 'token', 'error', 'seq']);
     return {
       status: (status as StoredViewMeta['status']) ?? null,
       lsn: lsn ? BigInt(`0x${lsn}`) : null,
       token: token ?? null,
       error: error ?? null,
+      seq: Number(seq ?? 0),
     };
   }
 
@@ -150,8 +156,11 @@ export class RedisStore {
   /** Clears any previous state and marks the view backfilling. */
   async beginBackfill(name: string): Promise<void> {
     const k = viewKeys(name);
-    await this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta]);
-    await this.client.sendCommand(['HSET', k.meta, 'status', 'backfilling', 'progress_rows', '0']);
+    // issued together, so that a DELETE of the view (issued later) cannot fall between them
+    await Promise.all([
+      this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta]),
+      this.client.sendCommand(['HSET', k.meta, 'status', 'backfilling', 'progress_rows', '0']),
+    ]);
   }
 
   /** Writes backfilled rows (not atomic with anything: the view is not visible as running yet). */
@@ -175,7 +184,7 @@ export class RedisStore {
   async finishBackfill(name: string, lsn: bigint): Promise<string> {
     const k = viewKeys(name);
     const token = `${lsn}-0`;
-    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token]);
+    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token, 'seq', '0']);
     return token;
   }
 
@@ -187,13 +196,14 @@ export class RedisStore {
 
   /**
    * Applies one transaction's delta to a view atomically with its diff-log entry and position.
+   * `seq` is the view's commit sequence number (StoredViewMeta.seq, then +1 per commit issued).
    * A transaction already applied (a replay) changes nothing and resolves to its stored log entry;
-   * null when there is none or the view is gone.
+   * null when there is none or the view is gone. Rejects when `seq` does not follow the stored one.
    */
-  async commit(name: string, lsn: bigint, delta: ViewDelta): Promise<CommitResult | null> {
+  async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta): Promise<CommitResult | null> {
     const k = viewKeys(name);
     const rendered = renderChanges(delta);
-    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered];
+    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered, String(seq)];
     for (const c of delta.changes) {
       switch (c.op) {
         case 'insert':
@@ -207,8 +217,9 @@ export class RedisStore {
           break;
       }
     }
-    const r = await this.evalsha<[string, string, string, string?] | null | 'gone'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
+    const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
     if (r === null || r === 'gone') return null;
+    if (r === 'gap') throw new Error(`commit ${seq} of view ${name} at ${lsn} is out of sequence: an earlier commit was lost`);
     if (r[3] === 'replay') return { token: r[0], prev: r[1], changes: r[2], replay: true };
     const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;
     return { token: r[0], prev: r[1], changes: `[${body}]`, replay: false };

@@ -7,10 +7,14 @@
  * Commit one source transaction's effect on one view.
  * KEYS: rows, keys, meta, log.
  * ARGV: [1] lsn as 16 hex, [2] lsn as decimal (stream id), [3] reset '1'|'0', [4] log max length,
- *       [5] client-rendered change objects joined by ',' (may be ''), [6…] triples op ('i'|'u'|'d'), key, row JSON.
+ *       [5] client-rendered change objects joined by ',' (may be ''), [6] expected commit sequence number,
+ *       [7…] triples op ('i'|'u'|'d'), key, row JSON.
+ * The sequence number makes commits land only in the order they were issued: if an earlier commit
+ * was lost with a dropped connection, a later one is refused ('gap') instead of overtaking it.
  * Returns, for a position already stored (a replayed transaction), the diff-log entry it wrote
  * {token, prev, changes JSON array, 'replay'} or nil when it wrote none; 'gone' when the view no
- * longer runs; else {token, prev token, rendered deletes of a reset (may be '')}.
+ * longer runs; 'gap' when the sequence number does not follow the stored one; else {token, prev
+ * token, rendered deletes of a reset (may be '')}.
  */
 export const COMMIT = `
 local cur = redis.call('HGET', KEYS[3], 'lsn')
@@ -28,6 +32,8 @@ if cur and cur >= ARGV[1] then
   return {id, prev, changes, 'replay'}
 end
 if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
+local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
+if seq ~= ARGV[6] then return 'gap' end
 local resetPart = ''
 if ARGV[3] == '1' then
   local all = redis.call('HGETALL', KEYS[1])
@@ -46,7 +52,7 @@ local id = ARGV[2] .. '-0'
 -- the log entry first: if anything could fail it is this, and then nothing has been written yet
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
-for i = 6, #ARGV, 3 do
+for i = 7, #ARGV, 3 do
   local op = ARGV[i]
   local k = ARGV[i + 1]
   if op == 'd' then
@@ -57,7 +63,7 @@ for i = 6, #ARGV, 3 do
     if op == 'i' then redis.call('ZADD', KEYS[2], 0, k) end
   end
 end
-redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'token', id)
+redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'token', id, 'seq', tostring(tonumber(seq) + 1))
 return {id, prev, resetPart}
 `;
 

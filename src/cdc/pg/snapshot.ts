@@ -24,8 +24,12 @@ export interface Snapshot {
 
 export async function openSnapshot(url: string): Promise<Snapshot> {
   const repl = new pg.Client({ ...clientConfig(url), replication: 'database' } as pg.ClientConfig);
-  await repl.connect();
   const reader = new pg.Client({ ...clientConfig(url), types: RAW_TEXT_TYPES });
+  // A connection PostgreSQL drops mid-backfill fails the pending query (and with it the
+  // backfill, which is retried); the 'error' event itself must not become an uncaught exception.
+  repl.on('error', () => {});
+  reader.on('error', () => {});
+  await repl.connect();
   try {
     await reader.connect();
     const name = `deltaview_snap_${randomBytes(6).toString('hex')}`;

@@ -2,10 +2,10 @@
  * The PostgreSQL change stream: pgoutput over a logical replication slot,
  * assembled into whole transactions in commit order.
  *
- * Delivery is at-least-once from the durable position the consumer reports:
- * the slot is acknowledged only up to `handler.durableLsn()`, heartbeats are
- * answered with it, and a dropped connection is re-subscribed (with backoff)
- * from it. Consumers skip transactions they have already applied
+ * Delivery is at-least-once from the positions the consumer reports: the slot
+ * is acknowledged only up to `handler.ackLsn()` (heartbeats are answered with
+ * it), and a dropped connection is re-subscribed (with backoff) from
+ * `handler.resumeLsn()`. Consumers skip transactions they have already applied
  * (endLsn <= their position), which makes the whole exactly-once.
  */
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
@@ -22,10 +22,12 @@ export interface StreamHandler {
   onTransaction(tx: SourceTx): void;
   /** Every transaction with endLsn <= lsn has been delivered (keepalives, position markers). */
   onPosition(lsn: bigint): void;
-  /** The connection failed; the stream reconnects by itself and re-delivers from durableLsn(). */
+  /** The connection failed; the stream reconnects by itself and re-delivers from resumeLsn(). */
   onDisconnect(err: Error): void;
-  /** Highest position whose effects are durable; acknowledged to the slot, and where a reconnect resumes. */
-  durableLsn(): bigint;
+  /** Where a (re)connection starts streaming: everything before it is applied and stored. */
+  resumeLsn(): bigint;
+  /** How far the slot may be acknowledged: nothing before it will ever be needed again. */
+  ackLsn(): bigint;
 }
 
 export interface PgStreamOptions {
@@ -51,8 +53,8 @@ export class PgChangeStream {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private lastAcked = -1n;
-  /** Resolves when the current subscription has started streaming. */
-  private started: Promise<void> = Promise.resolve();
+  /** The pending start() call, settled by the first successful subscription (or failure without retry). */
+  private waiting: { resolve: () => void; reject: (e: Error) => void; retry: boolean } | null = null;
 
   constructor(
     private readonly opts: PgStreamOptions,
@@ -61,12 +63,20 @@ export class PgChangeStream {
     this.plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages: true });
   }
 
-  /** Starts streaming from the handler's durable position; resolves once the server streams. */
-  async start(): Promise<void> {
+  /**
+   * Starts streaming from the handler's resume position; resolves once the server streams.
+   * With `retry`, failures are retried with backoff until it streams (or `stop`); without, the
+   * first failure rejects (start-up should fail loudly). Either way, once streaming, a dropped
+   * connection reconnects by itself.
+   */
+  async start(retry = false): Promise<void> {
+    if (this.service || this.reconnectTimer || this.waiting) throw new Error('change stream already started');
     this.stopping = false;
-    this.connect();
-    await this.started;
-    this.statusTimer = setInterval(() => this.sendStatus(false), 5000);
+    await new Promise<void>((resolve, reject) => {
+      this.waiting = { resolve, reject, retry };
+      this.connect();
+    });
+    this.statusTimer ??= setInterval(() => this.sendStatus(false), 5000);
     this.statusTimer.unref();
   }
 
@@ -76,8 +86,11 @@ export class PgChangeStream {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.statusTimer = null;
     this.reconnectTimer = null;
+    this.waiting?.reject(new Error('change stream stopped'));
+    this.waiting = null;
     const svc = this.service;
     this.service = null;
+    this.open = null;
     if (svc) {
       this.sendStatus(true, svc);
       await svc.destroy().catch(() => {});
@@ -115,21 +128,24 @@ export class PgChangeStream {
     });
     this.service = svc;
     this.open = null;
-    let resolveStarted!: () => void;
-    let rejectStarted!: (e: Error) => void;
-    this.started = new Promise<void>((res, rej) => {
-      resolveStarted = res;
-      rejectStarted = rej;
-    });
+    // Events of a connection that has been replaced or stopped are ignored: two live
+    // subscriptions feeding one transaction buffer would corrupt it.
+    const current = () => this.service === svc && !this.stopping;
     let failed = false;
     const fail = (err: Error) => {
-      if (failed || this.stopping || this.service !== svc) return;
+      if (failed || !current()) return;
       failed = true;
-      rejectStarted(err);
+      this.service = null;
       this.open = null;
-      this.opts.log(`replication stream failed: ${err.message}; reconnecting in ${this.backoffMs} ms from ${formatLsn(this.handler.durableLsn())}`);
-      this.handler.onDisconnect(err);
       void svc.destroy().catch(() => {});
+      const w = this.waiting;
+      if (w && !w.retry) {
+        this.waiting = null;
+        w.reject(err);
+        return;
+      }
+      this.opts.log(`replication stream failed: ${err.message}; reconnecting in ${this.backoffMs} ms from ${formatLsn(this.handler.resumeLsn())}`);
+      this.handler.onDisconnect(err);
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
         if (!this.stopping) this.connect();
@@ -137,11 +153,15 @@ export class PgChangeStream {
       this.backoffMs = Math.min(this.backoffMs * 2, 5000);
     };
     svc.on('start', () => {
+      if (!current()) return;
       this.paused = false;
-      resolveStarted();
+      const w = this.waiting;
+      this.waiting = null;
+      w?.resolve();
     });
     svc.on('error', (err: Error) => fail(err));
     svc.on('data', (_lsn: string, msg: Pgoutput.Message) => {
+      if (!current()) return;
       try {
         this.onMessage(msg);
       } catch (err) {
@@ -149,28 +169,26 @@ export class PgChangeStream {
       }
     });
     svc.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
+      if (!current()) return;
       if (this.open === null) this.handler.onPosition(parseLsn(lsn));
       if (shouldRespond) this.sendStatus(true);
     });
-    const from = this.handler.durableLsn();
     svc
-      .subscribe(this.plugin, this.opts.slot, formatLsn(from))
+      .subscribe(this.plugin, this.opts.slot, formatLsn(this.handler.resumeLsn()))
       .then(
         () => fail(new Error('replication stream ended')),
         (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
       );
-    // Until the first start, an initial failure rejects `started`; later failures only reconnect.
-    this.started.catch(() => {});
   }
 
   private sendStatus(force: boolean, svc = this.service): void {
     if (!svc) return;
-    const durable = this.handler.durableLsn();
-    if (durable <= 0n) return;
-    if (!force && durable === this.lastAcked) return;
-    this.lastAcked = durable;
-    // acknowledge(x) reports x+1 as flushed; the slot must resume exactly at `durable`.
-    void svc.acknowledge(formatLsn(durable - 1n)).catch(() => {});
+    const ack = this.handler.ackLsn();
+    if (!force && ack === this.lastAcked) return;
+    this.lastAcked = ack;
+    // acknowledge(x) reports x+1 as flushed; the slot must resume exactly at `ack`. With nothing
+    // to acknowledge yet, 0/1 still answers the keepalive (PostgreSQL never moves a slot back).
+    void svc.acknowledge(formatLsn(ack > 0n ? ack - 1n : 0n)).catch(() => {});
   }
 
   private onMessage(msg: Pgoutput.Message): void {

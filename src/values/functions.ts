@@ -8,7 +8,7 @@ import { lowerText, upperText } from './case-mapping.ts';
 import { renderJson, renderText } from './codec.ts';
 import { Decimal } from './decimal.ts';
 import { utf8Length } from './json.ts';
-import { plainType, T } from './sql-types.ts';
+import { NUMERIC_RANK, plainType, T } from './sql-types.ts';
 import { Json, type SqlType, type Value } from './types.ts';
 
 /**
@@ -27,14 +27,6 @@ type Fn = (args: readonly Value[]) => Value;
 
 const STRINGS = new Set<SqlType['name']>(['text', 'varchar', 'bpchar', 'name', 'unknown']);
 const INTS = new Set<SqlType['name']>(['int2', 'int4', 'unknown']);
-const NUMERIC_RANK: Partial<Record<SqlType['name'], number>> = {
-  int2: 0,
-  int4: 1,
-  int8: 2,
-  numeric: 3,
-  float4: 4,
-  float8: 5,
-};
 
 function noFunction(name: string, args: readonly SqlType[]): SqlError {
   return new SqlError('unsupported', `function ${name}(${args.map((a) => a.display).join(', ')}) does not exist`);

@@ -11,7 +11,7 @@ import { rtrimSpaces } from './codec.ts';
 import { MAX_DATE_DAYS, MIN_DAYS } from './datetime.ts';
 import { Decimal } from './decimal.ts';
 import { compareCodePoints, compareJsonb } from './json.ts';
-import { plainType, T, sameBaseType, withoutTypmod } from './sql-types.ts';
+import { NUMERIC_RANK, plainType, T, sameBaseType, withoutTypmod } from './sql-types.ts';
 import { PgArray, PgDate, Timestamp, type Datum, type Json, type SqlType, type Value } from './types.ts';
 
 export { resolveCast, type CastFn } from './casts.ts';
@@ -37,14 +37,6 @@ export interface ResolvedUnary {
   fn(a: Datum): Value;
 }
 
-const NUMERIC_RANK: Partial<Record<SqlType['name'], number>> = {
-  int2: 0,
-  int4: 1,
-  int8: 2,
-  numeric: 3,
-  float4: 4,
-  float8: 5,
-};
 
 const STRINGS = new Set<SqlType['name']>(['text', 'varchar', 'bpchar', 'name']);
 const DATETIME_RANK: Partial<Record<SqlType['name'], number>> = { date: 0, timestamp: 1, timestamptz: 2 };

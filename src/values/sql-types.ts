@@ -333,3 +333,13 @@ export function plainType(name: SqlType['name']): SqlType {
       return T.text;
   }
 }
+
+/** PostgreSQL's implicit promotion order of the numeric types (int2 < int4 < int8 < numeric < float4 < float8). */
+export const NUMERIC_RANK: Partial<Record<SqlType['name'], number>> = {
+  int2: 0,
+  int4: 1,
+  int8: 2,
+  numeric: 3,
+  float4: 4,
+  float8: 5,
+};

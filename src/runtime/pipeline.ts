@@ -61,12 +61,8 @@ export interface PipelineListener {
 }
 
 /** What the API shows of a view. */
-export interface ViewInfo {
-  readonly name: string;
-  readonly sql: string;
+export interface ViewInfo extends Pick<StoredViewDef, 'name' | 'sql' | 'columns' | 'key'> {
   readonly status: ViewStatus;
-  readonly columns: readonly { readonly name: string; readonly type: string }[];
-  readonly key: readonly string[];
   readonly lsn: bigint | null;
   readonly error: string | null;
   readonly backfill: { readonly rowsDone: number; readonly rowsEstimated: number } | null;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import type { ViewDelta } from '../views/types.ts';
-import { LAYOUT_KEY, PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
+import { PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
 import { BUMP, COMMIT, PAGE, SNAPSHOT } from './scripts.ts';
 
@@ -94,14 +94,6 @@ export class RedisStore {
 
   async close(): Promise<void> {
     await this.client.close().catch(() => {});
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.client.sendCommand<string>(['PING'])) === 'PONG';
-    } catch {
-      return false;
-    }
   }
 
   private async evalsha<T>(script: Script, keys: string[], args: string[]): Promise<T> {
@@ -283,10 +275,6 @@ export class RedisStore {
       ...views.map((v) => this.evalsha(scripts.bump, [viewKeys(v).meta], [h])),
       this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'checkpoint', h, 'slot', slot]),
     ]);
-  }
-
-  async layoutVersion(): Promise<number> {
-    return Number((await this.client.sendCommand<string | null>(['GET', LAYOUT_KEY])) ?? 0);
   }
 }
 

@@ -16,12 +16,3 @@ export function isLsn(text: string): boolean {
 export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
-
-/** Fixed-width sortable form (16 hex digits) for storage. */
-export function sortableLsn(lsn: bigint): string {
-  return lsn.toString(16).padStart(16, '0');
-}
-
-export function parseSortableLsn(text: string): bigint {
-  return BigInt(`0x${text}`);
-}

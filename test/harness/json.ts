@@ -88,6 +88,17 @@ export function parseLossless(text: string): JValue {
   return v;
 }
 
+/** Valid JSON again, numbers exactly as written, keys in their order. */
+export function stringifyLossless(v: JValue): string {
+  if (v === null || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof JNum) return v.text;
+  if (Array.isArray(v)) return `[${v.map(stringifyLossless).join(',')}]`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${JSON.stringify(k)}:${stringifyLossless(x)}`)
+    .join(',')}}`;
+}
+
 /** Canonical text: sorted object keys, numbers as written. */
 export function canonical(v: JValue): string {
   if (v === null || typeof v === 'boolean') return String(v);

@@ -6,7 +6,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { startServices, type TestServices } from './services.ts';
-import { canonicalText } from './json.ts';
+import { canonical, canonicalText, parseLossless, stringifyLossless, type JValue } from './json.ts';
 
 export interface Harness {
   readonly services: TestServices;
@@ -96,46 +96,14 @@ export async function viewRows(base: string, name: string, minLsn: string | null
     if (minLsn) q.set('min_lsn', minLsn);
     const r = await http(base, 'GET', `/v1/views/${name}/rows?${q}`);
     if (r.status !== 200) throw new Error(`rows of ${name}: ${r.status} ${r.text}`);
-    // split rows out of the raw text to keep exact numbers: re-serialise each with the lossless parser
-    const body = r.json<{ rows: unknown[]; next: string | null; lsn: string }>();
-    const raw = extractRows(r.text);
-    if (raw.length !== body.rows.length) throw new Error(`row extraction mismatch: ${raw.length} vs ${body.rows.length}`);
-    rows.push(...raw);
+    // parsed losslessly so that numbers keep their exact text
+    const body = parseLossless(r.text) as { rows: JValue[]; next: string | null; lsn: string };
+    rows.push(...body.rows.map(stringifyLossless));
     lsn = body.lsn;
     if (!body.next) break;
     cursor = body.next;
   }
   return { rows, lsn };
-}
-
-/** The raw JSON text of each element of the top-level "rows" array. */
-export function extractRows(text: string): string[] {
-  const start = text.indexOf('"rows":[') + 8;
-  const out: string[] = [];
-  let depth = 0;
-  let inStr = false;
-  let from = start;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inStr) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inStr = false;
-      continue;
-    }
-    if (ch === '"') inStr = true;
-    else if (ch === '{' || ch === '[') depth++;
-    else if (ch === '}' || ch === ']') {
-      if (depth === 0) {
-        if (i > from) out.push(text.slice(from, i));
-        return out;
-      }
-      depth--;
-    } else if (ch === ',' && depth === 0) {
-      out.push(text.slice(from, i));
-      from = i + 1;
-    }
-  }
-  throw new Error('unterminated rows array');
 }
 
 /** PostgreSQL's own answer: to_jsonb of each row of the query, as canonical text. */
@@ -177,13 +145,14 @@ export class Subscriber {
 
   private onFrame(text: string): void {
     this.frames.push(text.length > 300 ? `${text.slice(0, 300)}…` : text);
-    const f = JSON.parse(text) as { type: string; rows?: { key: string; row: unknown }[]; changes?: { op: string; key: string }[]; token?: string; lsn?: string; code?: string; message?: string };
+    type Change = { op: string; key: string; row: JValue; old?: JValue };
+    const f = parseLossless(text) as { type: string; rows?: { key: string; row: JValue }[]; changes?: Change[]; token?: string; lsn?: string; code?: string; message?: string };
     switch (f.type) {
       case 'snapshot':
         if (this.ready) this.errors.push('snapshot after ready');
-        for (const [i, r] of (f.rows ?? []).entries()) {
+        for (const r of f.rows ?? []) {
           if (this.state.has(r.key)) this.errors.push(`duplicate snapshot key ${r.key}`);
-          this.state.set(r.key, canonicalText(extractItems(text, 'rows')[i]!.row));
+          this.state.set(r.key, canonical(r.row));
         }
         break;
       case 'ready':
@@ -193,17 +162,15 @@ export class Subscriber {
         break;
       case 'diff': {
         if (!this.ready) this.errors.push('diff before ready');
-        const items = extractItems(text, 'changes');
-        for (const [i, c] of (f.changes ?? []).entries()) {
-          const item = items[i]!;
+        for (const c of f.changes ?? []) {
           if (c.op === 'insert') {
             if (this.state.has(c.key)) this.errors.push(`insert of existing key ${c.key}`);
-            this.state.set(c.key, canonicalText(item.row));
+            this.state.set(c.key, canonical(c.row));
           } else if (c.op === 'update') {
-            if (this.state.get(c.key) !== canonicalText(item.old!)) this.errors.push(`update of ${c.key} with wrong old row`);
-            this.state.set(c.key, canonicalText(item.row));
+            if (c.old === undefined || this.state.get(c.key) !== canonical(c.old)) this.errors.push(`update of ${c.key} with wrong old row`);
+            this.state.set(c.key, canonical(c.row));
           } else if (c.op === 'delete') {
-            if (this.state.get(c.key) !== canonicalText(item.row)) this.errors.push(`delete of ${c.key} with wrong row`);
+            if (this.state.get(c.key) !== canonical(c.row)) this.errors.push(`delete of ${c.key} with wrong row`);
             this.state.delete(c.key);
           } else this.errors.push(`unknown op ${c.op}`);
         }
@@ -226,60 +193,6 @@ export class Subscriber {
   close(): void {
     this.ws.close();
   }
-}
-
-/** Raw JSON texts of the `row`/`old` members of each object in the top-level array `field` of a frame. */
-function extractItems(frame: string, field: string): { row: string; old?: string }[] {
-  const arr = extractArray(frame, field);
-  return arr.map((obj) => {
-    const row = member(obj, 'row');
-    const old = member(obj, 'old');
-    return old === undefined ? { row: row! } : { row: row!, old };
-  });
-}
-
-function extractArray(text: string, field: string): string[] {
-  const idx = text.indexOf(`"${field}":[`);
-  if (idx < 0) return [];
-  return extractRows(`{"rows":[${text.slice(idx + field.length + 4)}`);
-}
-
-/** The raw text of a top-level member of a JSON object text. */
-function member(obj: string, name: string): string | undefined {
-  let depth = 0;
-  let inStr = false;
-  for (let i = 0; i < obj.length; i++) {
-    const ch = obj[i];
-    if (inStr) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inStr = false;
-      continue;
-    }
-    if (ch === '"') {
-      if (depth === 1 && obj.startsWith(`"${name}":`, i)) {
-        const start = i + name.length + 3;
-        let d = 0;
-        let s = false;
-        for (let j = start; j < obj.length; j++) {
-          const c = obj[j];
-          if (s) {
-            if (c === '\\') j++;
-            else if (c === '"') s = false;
-            continue;
-          }
-          if (c === '"') s = true;
-          else if (c === '{' || c === '[') d++;
-          else if (c === '}' || c === ']') {
-            if (d === 0) return obj.slice(start, j);
-            d--;
-          } else if (c === ',' && d === 0) return obj.slice(start, j);
-        }
-      }
-      inStr = true;
-    } else if (ch === '{' || ch === '[') depth++;
-    else if (ch === '}' || ch === ']') depth--;
-  }
-  return undefined;
 }
 
 export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -4,6 +4,7 @@
  * Append only: never edit a migration that has shipped.
  */
 import { m001Initial } from './001-initial.ts';
+import { m002ViewState } from './002-view-state.ts';
 
 /** The slice of a Redis client that migrations use. */
 export interface RedisCommands {
@@ -15,4 +16,4 @@ export interface Migration {
   up(client: RedisCommands): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002ViewState];

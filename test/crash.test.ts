@@ -18,6 +18,13 @@ let server: ServerProcess | null = null;
 const VIEWS: Record<string, string> = {
   hot: 'SELECT id, v, tag FROM acc WHERE v % 3 <> 0',
   all_acc: 'SELECT id, v * 2 AS v2, upper(tag) AS tag FROM acc',
+  // stateful: their operator state must come back from Redis, not from a snapshot
+  by_tag: 'SELECT tag, count(*) AS n, sum(v) AS total, max(v) AS top FROM acc GROUP BY tag',
+  labelled: 'SELECT a.id, a.v, g.label FROM acc a LEFT JOIN groups g ON g.id = a.id % 7',
+};
+const WIDE_VIEWS: Record<string, string> = {
+  wide_v: 'SELECT id, payload FROM wide WHERE id % 2 = 0',
+  wide_buckets: 'SELECT id % 100 AS bucket, count(*) AS n, min(payload) AS first FROM wide GROUP BY 1',
 };
 
 before(async () => {
@@ -26,6 +33,8 @@ before(async () => {
   await db.connect();
   await db.query('CREATE TABLE acc (id int PRIMARY KEY, v bigint NOT NULL, tag text)');
   await db.query("INSERT INTO acc SELECT g, g, 't' || (g % 5) FROM generate_series(1, 2000) g");
+  await db.query('CREATE TABLE groups (id int PRIMARY KEY, label text)');
+  await db.query("INSERT INTO groups SELECT g, 'group ' || g FROM generate_series(0, 5) g");
   await db.query('CREATE TABLE wide (id int PRIMARY KEY, payload text)');
   await db.query("INSERT INTO wide SELECT g, repeat('x', 50) || g FROM generate_series(1, 60000) g");
 });
@@ -42,7 +51,7 @@ async function check(label: string, names: string[]): Promise<void> {
   assert.ok(server);
   const lsn = await currentLsn(db);
   for (const name of names) {
-    const select = name === 'wide_v' ? 'SELECT id, payload FROM wide WHERE id % 2 = 0' : VIEWS[name]!;
+    const select = WIDE_VIEWS[name] ?? VIEWS[name]!;
     const got = sortedCanonical((await viewRows(server.url, name, lsn)).rows);
     const want = await oracle(db, select);
     assert.equal(got.length, want.length, `${label}: ${name} has ${got.length} rows, PostgreSQL ${want.length}`);
@@ -73,6 +82,8 @@ describe('crash recovery', () => {
             await w.query(`INSERT INTO acc VALUES (${id}, ${Math.floor(rand() * 1000)}, 'w') ON CONFLICT (id) DO UPDATE SET v = acc.v + 1, tag = 'u${round}'`);
             await w.query(`UPDATE acc SET v = v + 7 WHERE id = ${1 + Math.floor(rand() * 2500)}`);
             if (rand() < 0.2) await w.query(`DELETE FROM acc WHERE id = ${1 + Math.floor(rand() * 2500)}`);
+            if (rand() < 0.1) await w.query(`INSERT INTO groups VALUES (${Math.floor(rand() * 7)}, 'g${round}') ON CONFLICT (id) DO UPDATE SET label = excluded.label`);
+            if (rand() < 0.05) await w.query(`DELETE FROM groups WHERE id = ${Math.floor(rand() * 7)}`);
             await w.query('COMMIT');
             txns++;
           }
@@ -90,19 +101,22 @@ describe('crash recovery', () => {
       assert.ok(txns > 5, `round ${round}: writer committed ${txns} transactions`);
       await check(`after crash ${round}`, Object.keys(VIEWS));
       assert.doesNotMatch(server.output(), /backfilling from snapshot/, 'running views resume without a new snapshot');
+      assert.match(server.output(), /view by_tag: operator state restored/, 'the aggregate came back from its stored state');
     }
   });
 
   test('SIGKILL mid-backfill: the backfill restarts and completes exactly', async () => {
     assert.ok(server);
-    const r = await http(server.url, 'POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW wide_v AS SELECT id, payload FROM wide WHERE id % 2 = 0' });
-    assert.equal(r.status, 201, r.text);
+    for (const [name, select] of Object.entries(WIDE_VIEWS)) {
+      const r = await http(server.url, 'POST', '/v1/views', { sql: `CREATE MATERIALIZED VIEW ${name} AS ${select}` });
+      assert.equal(r.status, 201, r.text);
+    }
     await new Promise((res) => setTimeout(res, 30));
     await server.kill('SIGKILL');
     await db.query("UPDATE wide SET payload = 'changed' WHERE id <= 100");
     server = await spawnServer(env());
     await db.query('DELETE FROM wide WHERE id > 59000');
-    await check('after crash during backfill', ['wide_v', ...Object.keys(VIEWS)]);
+    await check('after crash during backfill', [...Object.keys(WIDE_VIEWS), ...Object.keys(VIEWS)]);
   });
 });
 

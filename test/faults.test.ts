@@ -64,8 +64,8 @@ describe('storage faults', () => {
 
   test('Redis failing while a backfill hands over to the stream loses nothing', async () => {
     await db.query('INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g');
-    const write = store.writeBackfillRows.bind(store);
-    store.writeBackfillRows = async (...a) => {
+    const write = store.writeBackfill.bind(store);
+    store.writeBackfill = async (...a) => {
       await new Promise((r) => setTimeout(r, 250));
       return write(...a);
     };

@@ -20,7 +20,7 @@ after(async () => {
 const ins = (key: string, row: string) => ({ op: 'insert' as const, key, row });
 const upd = (key: string, old: string, row: string) => ({ op: 'update' as const, key, old, row });
 const del = (key: string, row: string) => ({ op: 'delete' as const, key, row });
-const delta = (changes: ViewDelta['changes'], reset = false): ViewDelta => ({ reset, changes });
+const delta = (changes: ViewDelta['changes'], reset = false): ViewDelta => ({ reset, changes, state: [] });
 
 async function allRows(name: string): Promise<Map<string, string>> {
   const snap = await store.snapshot(name);
@@ -30,7 +30,7 @@ async function allRows(name: string): Promise<Map<string, string>> {
 describe('RedisStore', () => {
   test('commits apply atomically, replays are skipped, and the diff log chains', async () => {
     await store.beginBackfill('v1');
-    await store.writeBackfillRows('v1', [['[1]', '{"id":1}'], ['[2]', '{"id":2}']], 2);
+    await store.writeBackfill('v1', [{ op: 'insert', key: '[1]', row: '{"id":1}' }, { op: 'insert', key: '[2]', row: '{"id":2}' }], [], 2);
     const t0 = await store.finishBackfill('v1', 100n);
     assert.equal(t0, '100-0');
 
@@ -75,8 +75,8 @@ describe('RedisStore', () => {
 
   test('pages visit every row exactly once in key order', async () => {
     await store.beginBackfill('v2');
-    const entries = Array.from({ length: 2345 }, (_, i) => [`[${i}]`, `{"id":${i}}`] as const);
-    await store.writeBackfillRows('v2', entries, entries.length);
+    const entries = Array.from({ length: 2345 }, (_, i) => ({ op: 'insert' as const, key: `[${i}]`, row: `{"id":${i}}` }));
+    await store.writeBackfill('v2', entries, [], entries.length);
     await store.finishBackfill('v2', 10n);
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -124,7 +124,8 @@ test('column references: aliases, qualified names, schemas, star', async () => {
   await rejects('SELECT o.x FROM t o', 'unknown_column', /column o.x does not exist/);
   await rejects('SELECT a FROM nosuch', 'unknown_relation', /relation "nosuch" does not exist/);
   await rejects('SELECT a FROM other.t', 'unknown_relation', /relation "other.t" does not exist/);
-  await rejects('SELECT x FROM nopk', 'unsupported', /table "nopk" has no primary key/);
+  const nopk = await compile('CREATE MATERIALIZED VIEW v AS SELECT x FROM nopk', CAT);
+  assert.deepEqual([nopk.key, nopk.stateful], [[], true], 'a table without a primary key is a multiset: stateful, internal keys');
 });
 
 test('duplicate output names are refused like PostgreSQL does', async () => {

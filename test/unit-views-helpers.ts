@@ -40,7 +40,7 @@ export type ViewState = Map<string, string>;
 /** Applies a delta, asserting its invariants (never empty, at most one change per key, update/delete only for present keys with the right old row, insert only for absent keys). */
 export function applyDelta(state: ViewState, delta: ViewDelta | null): void {
   if (delta === null) return;
-  assert.ok(delta.reset || delta.changes.length > 0, 'a delta is never empty');
+  assert.ok(delta.reset || delta.changes.length > 0 || delta.state.length > 0, 'a delta is never empty');
   if (delta.reset) state.clear();
   const keys = new Set<string>();
   for (const c of delta.changes) {
@@ -70,6 +70,7 @@ export async function fromScratch(sql: string, cat: TableCatalog, rows: Map<stri
   const changes: SourceChange[] = [];
   for (const [tableId, list] of rows) for (const row of list) changes.push({ kind: 'insert', table: tableId, row });
   const state: ViewState = new Map();
+  applyDelta(state, view.initialize());
   applyDelta(state, view.step(changes));
   return state;
 }

@@ -52,11 +52,11 @@ test('parse errors carry line and column of the original statement', () => {
 
 test('unsupported constructs are named', () => {
   const cases: [string, RegExp][] = [
-    ['SELECT a FROM t JOIN u ON t.a = u.a', /JOIN/],
-    ['SELECT a FROM t, u', /JOIN/],
-    ['SELECT a FROM t GROUP BY a', /GROUP BY/],
-    ['SELECT sum(a) FROM t', /aggregate function sum/],
-    ['SELECT count(*) FROM t', /aggregate function count/],
+    ['SELECT a FROM t NATURAL JOIN u', /NATURAL JOIN/],
+    ['SELECT a FROM t JOIN (u JOIN w ON u.a = w.a) ON t.a = u.a', /parenthesized JOIN/],
+    ['SELECT a FROM t GROUP BY ROLLUP (a)', /ROLLUP/],
+    ['SELECT json_agg(a) FROM t', /aggregate function json_agg/],
+    ['SELECT stddev(a) FROM t', /aggregate function stddev/],
     ['SELECT a FROM t WHERE a IN (SELECT b FROM u)', /subquery/],
     ['SELECT (SELECT 1) FROM t', /subquery/],
     ['SELECT a FROM (SELECT a FROM t) s', /subquery/],
@@ -72,7 +72,6 @@ test('unsupported constructs are named', () => {
     ['SELECT 1', /FROM/],
     ['SELECT a FROM t WHERE a IS DISTINCT FROM b', /IS DISTINCT FROM/],
     ['SELECT a ~ \'x\' FROM t', /operator ~/],
-    ['SELECT a FROM t HAVING a > 1', /HAVING/],
   ];
   for (const [sel, re] of cases) rejects(`CREATE MATERIALIZED VIEW v AS ${sel}`, 'unsupported', re);
 });

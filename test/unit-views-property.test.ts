@@ -201,8 +201,8 @@ test('truncate: reset drops earlier changes of the transaction and keeps later o
     { kind: 'insert', table: T.id, row: row(3, 1) },
     { kind: 'insert', table: T.id, row: row(4, 0) },
   ]);
-  assert.deepEqual(d, { reset: true, changes: [{ op: 'insert', key: '[3]', row: '{"id":3,"a":1}' }] });
-  assert.deepEqual(v.step([{ kind: 'truncate', table: T.id }]), { reset: true, changes: [] });
+  assert.deepEqual(d, { reset: true, changes: [{ op: 'insert', key: '[3]', row: '{"id":3,"a":1}' }], state: [] });
+  assert.deepEqual(v.step([{ kind: 'truncate', table: T.id }]), { reset: true, changes: [], state: [] });
   assert.equal(v.step([{ kind: 'truncate', table: UNRELATED.id }]), null);
 });
 
@@ -226,7 +226,7 @@ test('consolidation: cancelling pairs vanish, repeated updates collapse, invisib
     { kind: 'insert', table: T.id, row: row(2, 4, 'w') },
     { kind: 'delete', table: T.id, row: row(2, 4, 'w') },
   ]);
-  assert.deepEqual(d, { reset: false, changes: [{ op: 'update', key: '[1]', old: '{"id":1,"b":"x"}', row: '{"id":1,"b":"z"}' }] });
+  assert.deepEqual(d, { reset: false, changes: [{ op: 'update', key: '[1]', old: '{"id":1,"b":"x"}', row: '{"id":1,"b":"z"}' }], state: [] });
   assert.equal(v.step([]), null);
   assert.equal(v.step([{ kind: 'insert', table: UNRELATED.id, row: [1] }]), null);
 });

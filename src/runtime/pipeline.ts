@@ -171,6 +171,12 @@ export class Pipeline {
         continue;
       }
       if (meta.status === 'running' && meta.lsn !== null && !slotIsNew) {
+        try {
+          await this.restoreState(v);
+        } catch (err) {
+          await this.failView(v, `cannot restore the view's operator state: ${(err as Error).message}`);
+          continue;
+        }
         v.status = 'running';
         v.applied = meta.lsn;
         v.liveFrom = meta.lsn;
@@ -465,6 +471,25 @@ export class Pipeline {
       });
   }
 
+  /**
+   * Gives a stateful view fresh operators rebuilt from the state stored with its rows (as of its
+   * stored position); stateless views have nothing to rebuild.
+   */
+  private async restoreState(v: ViewState): Promise<void> {
+    if (!v.compiled?.stateful) return;
+    const started = Date.now();
+    const compiled = await compileView(v.def.sql, this.catalog, this.settings);
+    let entries = 0;
+    for await (const chunk of this.opts.store.readState(v.def.name)) {
+      compiled.restore(chunk);
+      entries += chunk.length;
+    }
+    if (entries === 0) compiled.restore([]);
+    v.compiled = compiled;
+    v.mapper = new SourceMapper(compiled.sources);
+    this.opts.log(`view ${v.def.name}: operator state restored from ${entries} stored input rows in ${Date.now() - started} ms`);
+  }
+
   // ---------------------------------------------------------------- backfill
 
   private startBackfill(v: ViewState): void {
@@ -493,6 +518,11 @@ export class Pipeline {
   private async backfill(v: ViewState): Promise<void> {
     const { store, log } = this.opts;
     const name = v.def.name;
+    if (v.compiled!.stateful) {
+      // every attempt starts from empty operator state
+      v.compiled = await compileView(v.def.sql, this.catalog, this.settings);
+      v.mapper = new SourceMapper(v.compiled.sources);
+    }
     const compiled = v.compiled!;
     const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling';
     await store.beginBackfill(name);
@@ -508,13 +538,15 @@ export class Pipeline {
       log(`view ${name}: backfilling from snapshot at ${formatLsn(snapshotLsn)} (~${estimated} source rows)`);
       let done = 0;
       let lastLog = Date.now();
+      const initial = compiled.initialize();
+      if (initial) await store.writeBackfill(name, initial.changes, initial.state, 0);
       for (const t of compiled.sources) {
         await snap.readTable(t, this.opts.backfillBatch ?? 5000, async (rows) => {
           if (!alive()) throw new Error('view was deleted');
           const delta = compiled.step(rows.map((row) => ({ kind: 'insert', table: t.id, row })));
           done += rows.length;
           v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done) };
-          if (delta) await store.writeBackfillRows(name, delta.changes.map((c) => [c.key, c.row] as const), done);
+          if (delta) await store.writeBackfill(name, delta.changes, delta.state, done);
           if (Date.now() - lastLog > 5000) {
             lastLog = Date.now();
             log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows`);
@@ -600,6 +632,8 @@ export class Pipeline {
             if (v.status !== 'running') continue; // backfilling views retry on their own; failed ones are out
             const meta = await this.opts.store.getMeta(v.def.name);
             if (meta.status !== 'running' || meta.lsn === null) continue;
+            // in-memory operator state may be ahead of what was stored: rebuild it from storage
+            await this.restoreState(v);
             v.applied = meta.lsn;
             v.liveFrom = meta.lsn;
             v.seq = meta.seq;

@@ -11,6 +11,8 @@
  *   dv:{v:NAME}:meta          hash    status, lsn (16-hex), token, error, backfill progress
  *   dv:{v:NAME}:log           stream  one entry per source transaction that changed the view:
  *                                     id "<lsn as decimal>-0", fields prev (previous token), changes (JSON array)
+ *   dv:{v:NAME}:state         hash    stateful views only: "<source index>:<row key>" -> JSON [count, value texts…],
+ *                                     the input rows its joins/aggregates were fed, as of meta.lsn
  */
 export const LAYOUT_KEY = 'dv:layout';
 export const VIEWS_KEY = 'dv:views';
@@ -21,10 +23,11 @@ export interface ViewKeys {
   readonly keys: string;
   readonly meta: string;
   readonly log: string;
+  readonly state: string;
 }
 
 /** View names are identifiers ([a-z_][a-z0-9_$]*, or quoted without braces), so the hash tag is unambiguous. */
 export function viewKeys(name: string): ViewKeys {
   const tag = `{v:${name}}`;
-  return { rows: `dv:${tag}:rows`, keys: `dv:${tag}:keys`, meta: `dv:${tag}:meta`, log: `dv:${tag}:log` };
+  return { rows: `dv:${tag}:rows`, keys: `dv:${tag}:keys`, meta: `dv:${tag}:meta`, log: `dv:${tag}:log`, state: `dv:${tag}:state` };
 }

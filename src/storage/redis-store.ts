@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
-import type { ViewDelta } from '../views/types.ts';
+import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
 import { PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
 import { BUMP, COMMIT, PAGE, SNAPSHOT } from './scripts.ts';
@@ -139,7 +139,7 @@ export class RedisStore {
   /** Removes a view's state and catalog entry. */
   async deleteView(name: string): Promise<void> {
     const k = viewKeys(name);
-    await this.client.sendCommand(['DEL', k.rows, k.keys, k.meta, k.log]);
+    await this.client.sendCommand(['DEL', k.rows, k.keys, k.meta, k.log, k.state]);
     await this.client.sendCommand(['HDEL', VIEWS_KEY, name]);
   }
 
@@ -150,26 +150,59 @@ export class RedisStore {
     const k = viewKeys(name);
     // issued together, so that a DELETE of the view (issued later) cannot fall between them
     await Promise.all([
-      this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta]),
+      this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta, k.state]),
       this.client.sendCommand(['HSET', k.meta, 'status', 'backfilling', 'progress_rows', '0']),
     ]);
   }
 
-  /** Writes backfilled rows (not atomic with anything: the view is not visible as running yet). */
-  async writeBackfillRows(name: string, entries: readonly (readonly [string, string])[], progressRows: number): Promise<void> {
-    if (entries.length === 0) return;
+  /**
+   * Writes a chunk of a backfill: row changes (a backfill may also remove rows it wrote, e.g. the
+   * NULL-padded row of an outer join whose partner arrives later) and operator state. Not atomic
+   * with anything: the view is not visible as running yet.
+   */
+  async writeBackfill(name: string, changes: readonly ViewChange[], state: readonly StateChange[], progressRows: number): Promise<void> {
     const k = viewKeys(name);
     const h: string[] = ['HSET', k.rows];
     const z: string[] = ['ZADD', k.keys];
-    for (const [key, row] of entries) {
-      h.push(key, row);
-      z.push('0', key);
+    const hdel: string[] = ['HDEL', k.rows];
+    const zrem: string[] = ['ZREM', k.keys];
+    for (const c of changes) {
+      if (c.op === 'delete') {
+        hdel.push(c.key);
+        zrem.push(c.key);
+      } else {
+        h.push(c.key, c.row);
+        if (c.op === 'insert') z.push('0', c.key);
+      }
     }
-    await Promise.all([
-      this.client.sendCommand(h),
-      this.client.sendCommand(z),
-      this.client.sendCommand(['HSET', k.meta, 'progress_rows', String(progressRows)]),
-    ]);
+    const sh: string[] = ['HSET', k.state];
+    const sdel: string[] = ['HDEL', k.state];
+    for (const s of state) {
+      if (s.value === null) sdel.push(s.field);
+      else sh.push(s.field, s.value);
+    }
+    const cmds: string[][] = [];
+    // a chunk is consolidated: each key appears once, so the order of these commands does not matter
+    if (hdel.length > 2) cmds.push(hdel, zrem);
+    if (h.length > 2) cmds.push(h);
+    if (z.length > 2) cmds.push(z);
+    if (sdel.length > 2) cmds.push(sdel);
+    if (sh.length > 2) cmds.push(sh);
+    cmds.push(['HSET', k.meta, 'progress_rows', String(progressRows)]);
+    await Promise.all(cmds.map((c) => this.client.sendCommand(c)));
+  }
+
+  /** A stateful view's persisted operator state, in chunks (HSCAN: the view is not being written meanwhile). */
+  async *readState(name: string, chunk = 10_000): AsyncGenerator<[string, string][]> {
+    const k = viewKeys(name);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.client.sendCommand<[string, string[]]>(['HSCAN', k.state, cursor, 'COUNT', String(chunk)]);
+      cursor = next;
+      const entries: [string, string][] = [];
+      for (let i = 0; i < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!]);
+      if (entries.length > 0) yield entries;
+    } while (cursor !== '0');
   }
 
   /** Flips the view to running at snapshot position `lsn` in one step. */
@@ -190,12 +223,12 @@ export class RedisStore {
    * Applies one transaction's delta to a view atomically with its diff-log entry and position.
    * `seq` is the view's commit sequence number (StoredViewMeta.seq, then +1 per commit issued).
    * A transaction already applied (a replay) changes nothing and resolves to its stored log entry;
-   * null when there is none or the view is gone. Rejects when `seq` does not follow the stored one.
+   * null when there is none, when only operator state changed, or when the view is gone. Rejects when `seq` does not follow the stored one.
    */
   async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta): Promise<CommitResult | null> {
     const k = viewKeys(name);
     const rendered = renderChanges(delta);
-    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered, String(seq)];
+    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered, String(seq), String(delta.changes.length)];
     for (const c of delta.changes) {
       switch (c.op) {
         case 'insert':
@@ -209,8 +242,9 @@ export class RedisStore {
           break;
       }
     }
-    const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap'>(scripts.commit, [k.rows, k.keys, k.meta, k.log], args);
-    if (r === null || r === 'gone') return null;
+    for (const s of delta.state) args.push(s.field, s.value ?? '');
+    const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap' | 'state'>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args);
+    if (r === null || r === 'gone' || r === 'state') return null;
     if (r === 'gap') throw new Error(`commit ${seq} of view ${name} at ${lsn} is out of sequence: an earlier commit was lost`);
     if (r[3] === 'replay') return { token: r[0], prev: r[1], changes: r[2], replay: true };
     const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;

@@ -5,16 +5,18 @@
 
 /**
  * Commit one source transaction's effect on one view.
- * KEYS: rows, keys, meta, log.
+ * KEYS: rows, keys, meta, log, state.
  * ARGV: [1] lsn as 16 hex, [2] lsn as decimal (stream id), [3] reset '1'|'0', [4] log max length,
  *       [5] client-rendered change objects joined by ',' (may be ''), [6] expected commit sequence number,
- *       [7…] triples op ('i'|'u'|'d'), key, row JSON.
+ *       [7] n = number of row changes, then n triples op ('i'|'u'|'d'), key, row JSON,
+ *       then pairs of state field, value ('' deletes the field).
  * The sequence number makes commits land only in the order they were issued: if an earlier commit
  * was lost with a dropped connection, a later one is refused ('gap') instead of overtaking it.
  * Returns, for a position already stored (a replayed transaction), the diff-log entry it wrote
  * {token, prev, changes JSON array, 'replay'} or nil when it wrote none; 'gone' when the view no
- * longer runs; 'gap' when the sequence number does not follow the stored one; else {token, prev
- * token, rendered deletes of a reset (may be '')}.
+ * longer runs; 'gap' when the sequence number does not follow the stored one; 'state' when only
+ * operator state changed (no diff-log entry); else {token, prev token, rendered deletes of a reset
+ * (may be '')}.
  */
 export const COMMIT = `
 local cur = redis.call('HGET', KEYS[3], 'lsn')
@@ -34,6 +36,19 @@ end
 if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
 local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
 if seq ~= ARGV[6] then return 'gap' end
+local n = tonumber(ARGV[7])
+local stateFrom = 8 + 3 * n
+local function writeState()
+  for i = stateFrom, #ARGV, 2 do
+    if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[5], ARGV[i]) else redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+  end
+end
+local id = ARGV[2] .. '-0'
+if n == 0 and ARGV[3] ~= '1' then
+  writeState()
+  redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'seq', tostring(tonumber(seq) + 1))
+  return 'state'
+end
 local resetPart = ''
 if ARGV[3] == '1' then
   local all = redis.call('HGETALL', KEYS[1])
@@ -48,11 +63,10 @@ if resetPart ~= '' then
   if body ~= '' then body = resetPart .. ',' .. body else body = resetPart end
 end
 local prev = redis.call('HGET', KEYS[3], 'token') or ''
-local id = ARGV[2] .. '-0'
 -- the log entry first: if anything could fail it is this, and then nothing has been written yet
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
-for i = 7, #ARGV, 3 do
+for i = 8, stateFrom - 1, 3 do
   local op = ARGV[i]
   local k = ARGV[i + 1]
   if op == 'd' then
@@ -63,6 +77,7 @@ for i = 7, #ARGV, 3 do
     if op == 'i' then redis.call('ZADD', KEYS[2], 0, k) end
   end
 end
+writeState()
 redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'token', id, 'seq', tostring(tonumber(seq) + 1))
 return {id, prev, resetPart}
 `;

@@ -1,5 +1,6 @@
 /**
- * Name resolution and type checking: syntax tree + catalog → typed plan.
+ * Name resolution and type checking of expressions: syntax tree + scope →
+ * bound expressions (bind-select.ts builds the plan around them).
  * Follows PostgreSQL's rules where they are visible to users: unknown-typed
  * string literals take the type of the other operand (all-unknown → text),
  * integer literals are int4/int8/numeric by size, CASE/COALESCE use the
@@ -18,21 +19,10 @@ import {
   resolveUnary,
 } from '../values/index.ts';
 import type { Datum, SqlType } from '../values/types.ts';
-import { figureColname } from './column-names.ts';
 import { foldConstants } from './fold.ts';
-import type { BoundExpr, EqTest, PlanNode } from './plan.ts';
-import type { Expr, Literal, SelectStmt, TableRef } from './syntax.ts';
-import type { Column, SqlSettings, TableInfo } from './types.ts';
-
-/** The result of binding a SELECT over one table. */
-export interface BoundSelect {
-  /** The operator tree: scan → [filter] → project. */
-  readonly plan: PlanNode;
-  /** Output columns (names as PostgreSQL gives them, possibly overridden by the view's column list). */
-  readonly columns: readonly Column[];
-  /** Output names of the source primary key when every key column is projected as a plain column reference; else []. */
-  readonly key: readonly string[];
-}
+import type { BoundExpr, EqTest } from './plan.ts';
+import type { AggregateCall, Expr, Literal, TableRef } from './syntax.ts';
+import type { SqlSettings, TableInfo } from './types.ts';
 
 /** Functions PostgreSQL evaluates differently on every call or per transaction: a view cannot maintain them. */
 const NON_DETERMINISTIC = new Set([
@@ -45,80 +35,34 @@ const NON_DETERMINISTIC = new Set([
 
 const TEXT_LIKE = new Set(['text', 'varchar', 'bpchar']);
 
-interface Scope {
-  readonly table: TableInfo;
+/** A table visible in a SELECT: its FROM entry and where its columns start in the joined row. */
+export interface ScopeTable {
   readonly ref: TableRef;
-  readonly settings: SqlSettings;
+  readonly table: TableInfo;
+  readonly offset: number;
 }
 
-/** Binds a parsed SELECT against its one source table. `columnNames` renames the leading output columns. */
-export function bindSelect(
-  stmt: SelectStmt,
-  table: TableInfo,
-  settings: SqlSettings,
-  columnNames: readonly string[] | null,
-): BoundSelect {
-  const scope: Scope = { table, ref: stmt.from, settings };
-  const scan: PlanNode = { kind: 'scan', table, columns: table.columns };
-  let input: PlanNode = scan;
-  if (stmt.where !== null) {
-    const predicate = foldConstants(toBool(bindExpr(stmt.where, scope), 'WHERE'));
-    if (!(predicate.kind === 'const' && predicate.value === true)) {
-      input = { kind: 'filter', input: scan, predicate, columns: table.columns };
-    }
-  }
-  const exprs: BoundExpr[] = [];
-  const names: string[] = [];
-  const plainColumn: (number | null)[] = [];
-  for (const item of stmt.items) {
-    if (item.kind === 'star') {
-      if (item.table !== null) checkQualifier(null, item.table, scope);
-      table.columns.forEach((c, i) => {
-        exprs.push({ kind: 'column', index: i, type: c.type });
-        names.push(c.name);
-        plainColumn.push(i);
-      });
-      continue;
-    }
-    let e = bindExpr(item.expr, scope);
-    // An unknown-typed output (a bare string literal or NULL) becomes text, as in PostgreSQL ≥ 10.
-    if (e.type.name === 'unknown') e = coerce(e, T.text);
-    exprs.push(foldConstants(e));
-    names.push(item.alias ?? figureColname(item.expr));
-    plainColumn.push(e.kind === 'column' ? e.index : null);
-  }
-  if (columnNames !== null) {
-    if (columnNames.length > names.length) {
-      throw new SqlError('bad_request', 'CREATE MATERIALIZED VIEW specifies too many column names');
-    }
-    columnNames.forEach((n, i) => {
-      names[i] = n;
-    });
-  }
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new SqlError('bad_request', `column "${n}" specified more than once`);
-    seen.add(n);
-  }
-  const columns: Column[] = exprs.map((e, i) => ({ name: names[i]!, type: e.type }));
-  const key: string[] = [];
-  for (const k of table.primaryKey) {
-    const at = plainColumn.indexOf(k);
-    if (at < 0) {
-      key.length = 0;
-      break;
-    }
-    key.push(names[at]!);
-  }
-  if (table.primaryKey.length === 0) key.length = 0;
-  const plan: PlanNode = { kind: 'project', input, exprs, columns };
-  return { plan, columns, key };
+/** Where aggregate calls go while binding: collected (select list, HAVING of a grouped query) or refused. */
+export interface AggregateSink {
+  /** Binds an aggregate call; returns the expression that stands for its result. */
+  add(call: AggregateCall, scope: Scope): BoundExpr;
+}
+
+/** What names mean while binding an expression. */
+export interface Scope {
+  readonly tables: readonly ScopeTable[];
+  /** Columns of USING joins, visible unqualified: name → expression over the joined row. */
+  readonly merged: ReadonlyMap<string, BoundExpr>;
+  readonly settings: SqlSettings;
+  /** A sink for aggregate calls, or the message refusing them here (PostgreSQL's words). */
+  readonly aggregates: AggregateSink | { readonly refused: string };
 }
 
 // ---------------------------------------------------------------------------
 // Expressions
 
-function bindExpr(e: Expr, scope: Scope): BoundExpr {
+/** Binds a syntax expression in `scope`. */
+export function bindExpr(e: Expr, scope: Scope): BoundExpr {
   switch (e.kind) {
     case 'column':
       return bindColumn(e, scope);
@@ -196,29 +140,49 @@ function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const arg = bindExpr(e.arg, scope);
       return coerce(arg, parseTypeName(e.type.text), true);
     }
+    case 'aggregate':
+      if ('refused' in scope.aggregates) throw new SqlError('bad_request', scope.aggregates.refused);
+      return scope.aggregates.add(e, scope);
     default:
       throw new SqlError('internal', `unhandled expression ${(e as { kind: string }).kind}`);
   }
 }
 
-function checkQualifier(schema: string | null, table: string, scope: Scope): void {
-  const { ref } = scope;
-  const visible = ref.alias ?? ref.name;
-  if (table === visible && (schema === null || (ref.alias === null && schema === scope.table.schema))) return;
-  if (ref.alias !== null && table === ref.name) {
+/** The FROM entry a qualified name refers to; PostgreSQL's errors when there is none. */
+function findTable(schema: string | null, table: string, scope: Scope): ScopeTable {
+  for (const st of scope.tables) {
+    const visible = st.ref.alias ?? st.ref.name;
+    if (table === visible && (schema === null || (st.ref.alias === null && schema === st.table.schema))) return st;
+  }
+  if (scope.tables.some((st) => st.ref.alias !== null && st.ref.name === table)) {
     throw new SqlError('unknown_relation', `invalid reference to FROM-clause entry for table "${table}"`);
   }
   throw new SqlError('unknown_relation', `missing FROM-clause entry for table "${schema === null ? '' : `${schema}.`}${table}"`);
 }
 
+/** Resolves `[schema.]table.*` to its FROM entry. */
+export function starTable(schema: string | null, table: string, scope: Scope): ScopeTable {
+  return findTable(schema, table, scope);
+}
+
 function bindColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): BoundExpr {
-  if (e.table !== null) checkQualifier(e.schema, e.table, scope);
-  const index = scope.table.columns.findIndex((c) => c.name === e.name);
-  if (index < 0) {
-    const shown = e.table === null ? `"${e.name}"` : `${e.table}.${e.name}`;
-    throw new SqlError('unknown_column', `column ${shown} does not exist`);
+  if (e.table !== null) {
+    const st = findTable(e.schema, e.table, scope);
+    const i = st.table.columns.findIndex((c) => c.name === e.name);
+    if (i < 0) throw new SqlError('unknown_column', `column ${e.table}.${e.name} does not exist`);
+    return { kind: 'column', index: st.offset + i, type: st.table.columns[i]!.type };
   }
-  return { kind: 'column', index, type: scope.table.columns[index]!.type };
+  const merged = scope.merged.get(e.name);
+  if (merged !== undefined) return merged;
+  let found: BoundExpr | null = null;
+  for (const st of scope.tables) {
+    const i = st.table.columns.findIndex((c) => c.name === e.name);
+    if (i < 0) continue;
+    if (found !== null) throw new SqlError('bad_request', `column reference "${e.name}" is ambiguous`);
+    found = { kind: 'column', index: st.offset + i, type: st.table.columns[i]!.type };
+  }
+  if (found === null) throw new SqlError('unknown_column', `column "${e.name}" does not exist`);
+  return found;
 }
 
 const INT4_MIN = -(2n ** 31n);
@@ -265,7 +229,7 @@ export function atCompileTime<R>(f: () => R): R {
 }
 
 /** Converts `e` to type `to` (an implicit coercion, or an explicit cast when `explicit`). Constants convert now. */
-function coerce(e: BoundExpr, to: SqlType, explicit = false): BoundExpr {
+export function coerce(e: BoundExpr, to: SqlType, explicit = false): BoundExpr {
   if (!explicit && sameType(e.type, to)) return e;
   if (explicit && sameType(e.type, to) && to.typmod === -1) return e;
   if (e.kind === 'const') {
@@ -278,7 +242,7 @@ function coerce(e: BoundExpr, to: SqlType, explicit = false): BoundExpr {
   return { kind: 'call', label: `cast to ${to.display}`, fn: (a) => fn(a[0]!), args: [e], type: to };
 }
 
-function toBool(e: BoundExpr, context: string): BoundExpr {
+export function toBool(e: BoundExpr, context: string): BoundExpr {
   if (e.type.name === 'bool') return e;
   if (e.type.name === 'unknown') return coerce(e, T.bool);
   throw new SqlError('bad_request', `argument of ${context} must be type boolean, not type ${e.type.display}`);
@@ -293,7 +257,7 @@ function toText(e: BoundExpr, op: string): BoundExpr {
 
 const ORDERING = new Set(['<', '<=', '>', '>=']);
 
-function checkCollation(op: string, t: SqlType, scope: Scope): void {
+export function checkCollation(op: string, t: SqlType, scope: Scope): void {
   if (ORDERING.has(op) && TEXT_LIKE.has(t.name) && !scope.settings.cCollation) {
     throw new SqlError(
       'unsupported',
@@ -303,7 +267,7 @@ function checkCollation(op: string, t: SqlType, scope: Scope): void {
   }
 }
 
-function bindBinary(op: string, left: BoundExpr, right: BoundExpr, scope: Scope): BoundExpr {
+export function bindBinary(op: string, left: BoundExpr, right: BoundExpr, scope: Scope): BoundExpr {
   // resolveBinary applies PostgreSQL's rule for unknown literals (they take the other side's type).
   const r = resolveBinary(op as Parameters<typeof resolveBinary>[0], left.type, right.type);
   checkCollation(op, r.left, scope);

@@ -24,6 +24,7 @@ function figure(e: Expr): Figured | null {
     case 'column':
       return { name: e.name, strength: 2 };
     case 'func':
+    case 'aggregate':
       return { name: e.name, strength: 2 };
     case 'trim':
       return { name: e.side === 'both' ? 'btrim' : e.side === 'leading' ? 'ltrim' : 'rtrim', strength: 2 };

@@ -1,15 +1,22 @@
 /**
  * compileView: CREATE MATERIALIZED VIEW text → a running CompiledView.
- * parse (parse.ts) → bind against the catalog (bind.ts) → operator tree
+ * parse (parse.ts) → resolve tables → bind (bind-select.ts) → operator tree
  * (operators.ts) → per-transaction consolidation (consolidate.ts).
+ *
+ * A stateful view (joins, aggregates, duplicate rows) also keeps the input
+ * rows of each table it reads (its durable state): TRUNCATE becomes the
+ * deletion of exactly those rows, every step reports how they changed (to be
+ * committed with the view's rows), and `restore` rebuilds all operator state
+ * from them after a restart.
  */
 import { SqlError } from '../errors.ts';
-import { setCaseMapping } from '../values/index.ts';
-import { bindSelect } from './bind.ts';
+import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
+import type { Row, SqlType, Value } from '../values/types.ts';
+import { bindSelect } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
-import type { CompiledView, SourceChange, SqlSettings, TableCatalog, TableInfo, ViewDelta } from './types.ts';
+import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewDelta } from './types.ts';
 
 /**
  * Compiles a `CREATE MATERIALIZED VIEW <name> AS <select>` statement.
@@ -20,48 +27,58 @@ import type { CompiledView, SourceChange, SqlSettings, TableCatalog, TableInfo, 
  */
 export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings): Promise<CompiledView> {
   const parsed = parseCreateView(sql);
-  const from = parsed.select.from;
-  const table = await catalog.lookup(from.schema, from.name);
-  if (table === undefined) {
-    const shown = from.schema === null ? from.name : `${from.schema}.${from.name}`;
-    throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
+  const refs = [parsed.select.from, ...parsed.select.joins.map((j) => j.table)];
+  const tables: TableInfo[] = [];
+  for (const ref of refs) {
+    const table = await catalog.lookup(ref.schema, ref.name);
+    if (table === undefined) {
+      const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
+      throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
+    }
+    tables.push(table);
   }
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).
   setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
-  const bound = bindSelect(parsed.select, table, settings, parsed.columnNames);
-  if (table.primaryKey.length === 0) {
-    throw new SqlError('unsupported', `unsupported: table "${table.name}" has no primary key`);
-  }
+  const bound = bindSelect(parsed.select, tables, settings, parsed.columnNames);
   const root = buildOperator(bound.plan);
   const columns = bound.columns;
-  const sources: readonly TableInfo[] = [table];
-  const sourceIds = new Set(sources.map((t) => t.id));
+  const sources: TableInfo[] = [];
+  for (const t of tables) if (!sources.some((s) => s.id === t.id)) sources.push(t);
+  const inputs = bound.stateful ? new InputStore(sources) : null;
+  let started = false;
+
+  function run(byTable: SourceBatch, reset: boolean, state: readonly StateChange[]): ViewDelta | null {
+    const first = !started;
+    started = true;
+    const out = byTable.size === 0 && !first ? null : root.step(byTable);
+    return toViewDelta(out, reset, columns, state);
+  }
 
   function step(changes: readonly SourceChange[]): ViewDelta | null {
-    // A TRUNCATE of a source empties the view (it reads that one table):
-    // everything before the last one is dropped, the rest applies after a reset.
+    if (inputs !== null) {
+      const applied = inputs.apply(changes);
+      if (applied === null) return null;
+      return run(applied.byTable, false, applied.state);
+    }
+    // A stateless view reads one table: a TRUNCATE of it empties the view, so everything
+    // before the last one is dropped and the rest applies after a reset.
+    const sourceId = sources[0]!.id;
     let start = 0;
     let reset = false;
     changes.forEach((c, i) => {
-      if (c.kind === 'truncate' && sourceIds.has(c.table)) {
+      if (c.kind === 'truncate' && c.table === sourceId) {
         reset = true;
         start = i + 1;
       }
     });
-    const byTable = new Map<string, SourceRowChange[]>();
+    const list: SourceRowChange[] = [];
     for (let i = start; i < changes.length; i++) {
       const c = changes[i]!;
-      if (c.kind === 'truncate' || !sourceIds.has(c.table)) continue;
-      let list = byTable.get(c.table);
-      if (list === undefined) {
-        list = [];
-        byTable.set(c.table, list);
-      }
-      list.push(c);
+      if (c.kind !== 'truncate' && c.table === sourceId) list.push(c);
     }
-    if (byTable.size === 0 && !reset) return null;
-    const input: SourceBatch = byTable;
-    return toViewDelta(byTable.size === 0 ? null : root.step(input), reset, columns);
+    if (list.length === 0 && !reset) return null;
+    const byTable: SourceBatch = new Map(list.length === 0 ? [] : [[sourceId, list]]);
+    return toViewDelta(list.length === 0 ? null : root.step(byTable), reset, columns);
   }
 
   return {
@@ -71,6 +88,123 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
     columns,
     key: bound.key,
     sources,
+    stateful: bound.stateful,
     step,
+    initialize: () => run(new Map(), false, []),
+    restore(entries) {
+      if (inputs === null) return;
+      const RESTORE_CHUNK = 10_000;
+      let chunk: (readonly [string, string])[] = [];
+      const flush = () => {
+        started = true;
+        root.step(inputs.load(chunk));
+        chunk = [];
+      };
+      for (const e of entries) {
+        chunk.push(e);
+        if (chunk.length >= RESTORE_CHUNK) flush();
+      }
+      if (chunk.length > 0 || !started) flush();
+    },
   };
+}
+
+/**
+ * The input rows of a stateful view, per source table, with multiplicities. State fields are
+ * `<source index>:<row key>`, values the JSON array `[count, value texts…]` (PostgreSQL's text
+ * output of each value, or null).
+ */
+class InputStore {
+  private readonly rows: Map<string, { row: Row; n: number }>[];
+  private readonly index = new Map<string, number>();
+  private readonly keyOf: ((row: Row) => string)[];
+
+  constructor(private readonly sources: readonly TableInfo[]) {
+    this.rows = sources.map(() => new Map());
+    sources.forEach((t, i) => this.index.set(t.id, i));
+    this.keyOf = sources.map((t) => {
+      const cols = t.primaryKey.length > 0 ? t.primaryKey : t.columns.map((_, i) => i);
+      const types = cols.map((i) => t.columns[i]!.type);
+      return (row: Row) => rowKey(cols.map((i) => row[i] ?? null), types);
+    });
+  }
+
+  /** Applies a transaction's changes (TRUNCATE deletes every stored row of its table). Null when none is ours. */
+  apply(changes: readonly SourceChange[]): { byTable: SourceBatch; state: StateChange[] } | null {
+    const byTable = new Map<string, SourceRowChange[]>();
+    const touched = new Map<string, { src: number; key: string; before: string | null }>();
+    const push = (tableId: string, c: SourceRowChange) => {
+      let list = byTable.get(tableId);
+      if (list === undefined) {
+        list = [];
+        byTable.set(tableId, list);
+      }
+      list.push(c);
+    };
+    const touch = (src: number, key: string) => {
+      const f = `${src}:${key}`;
+      if (!touched.has(f)) touched.set(f, { src, key, before: this.encoded(src, key) });
+    };
+    let ours = false;
+    for (const c of changes) {
+      const src = this.index.get(c.table);
+      if (src === undefined) continue;
+      ours = true;
+      const rows = this.rows[src]!;
+      if (c.kind === 'truncate') {
+        for (const [key, e] of rows) {
+          touch(src, key);
+          for (let i = 0; i < e.n; i++) push(c.table, { kind: 'delete', row: e.row });
+        }
+        rows.clear();
+        continue;
+      }
+      const key = this.keyOf[src]!(c.row);
+      touch(src, key);
+      const e = rows.get(key);
+      if (c.kind === 'insert') {
+        if (e === undefined) rows.set(key, { row: c.row, n: 1 });
+        else {
+          e.n++;
+          e.row = c.row;
+        }
+      } else if (e !== undefined && --e.n === 0) rows.delete(key);
+      push(c.table, c);
+    }
+    if (!ours) return null;
+    const state: StateChange[] = [];
+    for (const [field, t] of touched) {
+      const after = this.encoded(t.src, t.key);
+      if (after !== t.before) state.push({ field, value: after });
+    }
+    return { byTable, state };
+  }
+
+  /** Loads persisted entries (see the class comment) and returns them as insertions. */
+  load(entries: readonly (readonly [string, string])[]): SourceBatch {
+    const byTable = new Map<string, SourceRowChange[]>();
+    for (const [field, value] of entries) {
+      const colon = field.indexOf(':');
+      const src = Number(field.slice(0, colon));
+      const table = this.sources[src];
+      if (table === undefined) throw new Error(`state entry ${field} names no source of the view`);
+      const [n, ...texts] = JSON.parse(value) as [number, ...(string | null)[]];
+      const row: Value[] = texts.map((t, i) => (t === null ? null : decodeText(t, table.columns[i]!.type)));
+      this.rows[src]!.set(field.slice(colon + 1), { row, n });
+      let list = byTable.get(table.id);
+      if (list === undefined) {
+        list = [];
+        byTable.set(table.id, list);
+      }
+      for (let i = 0; i < n; i++) list.push({ kind: 'insert', row });
+    }
+    return byTable;
+  }
+
+  private encoded(src: number, key: string): string | null {
+    const e = this.rows[src]!.get(key);
+    if (e === undefined) return null;
+    const types: readonly { type: SqlType }[] = this.sources[src]!.columns;
+    return JSON.stringify([e.n, ...e.row.map((v, i) => (v === null ? null : outputText(v, types[i]!.type)))]);
+  }
 }

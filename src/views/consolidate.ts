@@ -8,14 +8,19 @@
 import { assert } from '../errors.ts';
 import { renderRow } from '../values/index.ts';
 import type { Batch } from './operators.ts';
-import type { Column, ViewChange, ViewDelta } from './types.ts';
+import type { Column, StateChange, ViewChange, ViewDelta } from './types.ts';
 
 /**
- * Consolidates a transaction's output. Returns null when nothing changes and
- * there is no reset. Asserts the output is consistent with a keyed view: per
+ * Consolidates a transaction's output. Returns null when nothing changes,
+ * there is no reset and no state change. Asserts the output is consistent with a keyed view: per
  * key at most one row leaves and one row arrives (and none leaves after a reset).
  */
-export function toViewDelta(batch: Batch | null, reset: boolean, columns: readonly Column[]): ViewDelta | null {
+export function toViewDelta(
+  batch: Batch | null,
+  reset: boolean,
+  columns: readonly Column[],
+  state: readonly StateChange[] = [],
+): ViewDelta | null {
   const changes: ViewChange[] = [];
   if (batch !== null) {
     // Most keys see one row in a transaction: keep that one inline and allocate a
@@ -52,8 +57,8 @@ export function toViewDelta(batch: Batch | null, reset: boolean, columns: readon
       else if (row !== null) changes.push({ op: 'insert', key, row });
     }
   }
-  if (changes.length === 0 && !reset) return null;
-  return { reset, changes };
+  if (changes.length === 0 && !reset && state.length === 0) return null;
+  return { reset, changes, state };
 }
 
 /** Weights of one key's renderings within a transaction. */

@@ -5,15 +5,15 @@
  * changes, or null when it has none (never an empty batch). Rows carry a
  * canonical row key that identifies them across steps.
  *
- * This milestone has the stateless operators (scan, filter, project). Joins
- * (delta rule over indexed state) and aggregates (recomputing touched groups)
- * become further `kind`s of PlanNode built here, keeping state inside the
- * operator object.
+ * Scan, filter, project and occurrences are here; joins (op-join.ts) and
+ * aggregates (op-aggregate.ts) keep their state inside the operator object.
  */
 import { assert, unreachable } from '../errors.ts';
 import { renderJson, rowKey } from '../values/index.ts';
 import type { Row, SqlType } from '../values/types.ts';
 import { compileExpr } from './compile-expr.ts';
+import { aggregateOperator } from './op-aggregate.ts';
+import { joinOperator } from './op-join.ts';
 import type { PlanNode } from './plan.ts';
 
 /** One weighted change of an operator's output: `weight` +1 adds the row, -1 removes it. */
@@ -51,8 +51,8 @@ export function buildOperator(plan: PlanNode): Operator {
   switch (plan.kind) {
     case 'scan': {
       const tableId = plan.table.id;
-      const pk = plan.table.primaryKey;
-      assert(pk.length > 0, `scan of table ${plan.table.name} needs a primary key`);
+      // a table without a primary key: rows are keyed by all their values (duplicates add up)
+      const pk = plan.table.primaryKey.length > 0 ? plan.table.primaryKey : plan.table.columns.map((_, i) => i);
       const pkTypes: SqlType[] = pk.map((i) => plan.table.columns[i]!.type);
       const width = plan.table.columns.length;
       return {
@@ -92,7 +92,50 @@ export function buildOperator(plan: PlanNode): Operator {
         },
       };
     }
+    case 'join':
+      return joinOperator(plan, buildOperator(plan.left), buildOperator(plan.right));
+    case 'aggregate':
+      return aggregateOperator(plan, buildOperator(plan.input));
+    case 'occurrences':
+      return occurrences(buildOperator(plan.input));
     default:
       return unreachable(plan);
   }
+}
+
+/**
+ * Rows with a weight above one become that many rows with distinct, stable keys: the first
+ * copy keeps the key k, the others are k#2, k#3, … (the highest ones go first when copies leave).
+ */
+function occurrences(input: Operator): Operator {
+  const state = new Map<string, { n: number; row: Row }>();
+  return {
+    step(source) {
+      const batch = input.step(source);
+      if (batch === null) return null;
+      const touched = new Map<string, { n0: number; row0: Row | null; n: number; row: Row | null }>();
+      for (const c of batch) {
+        let t = touched.get(c.key);
+        if (t === undefined) {
+          const s = state.get(c.key);
+          t = { n0: s?.n ?? 0, row0: s?.row ?? null, n: s?.n ?? 0, row: s?.row ?? null };
+          touched.set(c.key, t);
+        }
+        t.n += c.weight;
+        if (c.weight > 0) t.row = c.row;
+      }
+      const out: WeightedRow[] = [];
+      for (const [key, t] of touched) {
+        assert(t.n >= 0, `row ${key} removed more often than added`);
+        for (let i = 1; i <= Math.max(t.n0, t.n); i++) {
+          const k = i === 1 ? key : `${key}#${i}`;
+          if (i <= t.n0) out.push({ key: k, row: t.row0!, weight: -1 });
+          if (i <= t.n) out.push({ key: k, row: t.row!, weight: 1 });
+        }
+        if (t.n === 0) state.delete(key);
+        else state.set(key, { n: t.n, row: t.row! });
+      }
+      return out.length === 0 ? null : out;
+    },
+  };
 }

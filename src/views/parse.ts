@@ -6,8 +6,8 @@
  */
 import sqlParser from 'node-sql-parser';
 import { SqlError } from '../errors.ts';
-import { PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
-import type { ArithOp, CompareOp, Expr, Literal, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
+import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
+import type { AggregateCall, ArithOp, CompareOp, Expr, JoinClause, Literal, OrderItem, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
 
 /** A parsed CREATE MATERIALIZED VIEW statement. */
 export interface ParsedView {
@@ -75,8 +75,6 @@ function convertSelect(node: Ast): SelectStmt {
   if (node.with) throw unsupported('WITH (common table expressions)');
   if (node._next || node.set_op) throw unsupported(String(node.set_op ?? 'UNION').toUpperCase());
   if (node.distinct && node.distinct.type) throw unsupported(String(node.distinct.type).toUpperCase());
-  if (node.groupby) throw unsupported('GROUP BY');
-  if (node.having) throw unsupported('HAVING');
   if (node.window) throw unsupported('window function');
   if (node.into && (node.into.expr || node.into.type)) throw unsupported('SELECT INTO');
   if (node.locking_read) throw unsupported('FOR UPDATE');
@@ -88,24 +86,73 @@ function convertSelect(node: Ast): SelectStmt {
     if (!isAll) throw unsupported('LIMIT');
     if (limit.value.length > 1) throw unsupported('OFFSET');
   }
-  const from = convertFrom(node.from);
+  const { from, joins } = convertFrom(node.from);
   if (!Array.isArray(node.columns)) throw unsupported('select list');
   const items = node.columns.map(convertSelectItem);
   // ORDER BY without LIMIT does not change a view's multiset; it is checked for
   // unsupported constructs (and names) but otherwise ignored.
   if (Array.isArray(node.orderby)) for (const o of node.orderby) convertExpr(o.expr);
   const where = node.where ? convertExpr(node.where) : null;
-  return { items, from, where };
+  let groupBy: Expr[] | null = null;
+  if (node.groupby) {
+    const cols: Ast[] = Array.isArray(node.groupby.columns) ? node.groupby.columns : [];
+    if (cols.length === 0 || node.groupby.modifiers?.length) throw unsupported('GROUP BY form');
+    groupBy = cols.map((c) => {
+      if (c?.type === 'function') {
+        const fname = functionName(c).name;
+        if (fname === 'rollup' || fname === 'cube' || fname === 'grouping sets') throw unsupported(`GROUP BY ${fname.toUpperCase()}`);
+      }
+      return convertExpr(c);
+    });
+  }
+  const having = node.having ? convertExpr(node.having) : null;
+  return { items, from, joins, where, groupBy, having };
 }
 
-function convertFrom(from: Ast): TableRef {
+const JOIN_TYPES: Record<string, JoinClause['type']> = {
+  'JOIN': 'inner',
+  'INNER JOIN': 'inner',
+  'LEFT JOIN': 'left',
+  'LEFT OUTER JOIN': 'left',
+  'RIGHT JOIN': 'right',
+  'RIGHT OUTER JOIN': 'right',
+  'FULL JOIN': 'full',
+  'FULL OUTER JOIN': 'full',
+  'CROSS JOIN': 'cross',
+};
+
+function convertFrom(from: Ast): { from: TableRef; joins: JoinClause[] } {
   if (!Array.isArray(from) || from.length === 0) throw unsupported('SELECT without FROM (a view must read a table)');
-  if (from.length > 1) throw unsupported('JOIN');
-  const f = from[0];
-  if (f.join) throw unsupported('JOIN');
+  const first = from[0];
+  if (first.join) throw unsupported('JOIN form');
+  const joins: JoinClause[] = [];
+  for (let i = 1; i < from.length; i++) {
+    const f = from[i];
+    const prev = from[i - 1];
+    if (typeof prev?.as === 'string' && prev.as.toUpperCase() === 'NATURAL') throw unsupported('NATURAL JOIN');
+    let type: JoinClause['type'] = 'cross';
+    if (f.join) {
+      const t = JOIN_TYPES[String(f.join).toUpperCase().replace(/\s+/g, ' ')];
+      if (t === undefined) throw unsupported(String(f.join).toUpperCase());
+      type = t;
+    }
+    const using: string[] | null = Array.isArray(f.using) ? f.using.map(identText) : null;
+    const on = f.on ? convertExpr(f.on) : null;
+    if ((type === 'cross' && (on !== null || using !== null)) || (type !== 'cross' && on === null && using === null)) {
+      throw new SqlError('parse_error', `syntax error: ${type === 'cross' ? 'CROSS JOIN takes no ON or USING' : 'JOIN needs ON or USING'}`);
+    }
+    joins.push({ type, table: convertTableRef(f), on, using });
+  }
+  if (typeof from[from.length - 1]?.as === 'string' && from[from.length - 1].as.toUpperCase() === 'NATURAL') throw unsupported('NATURAL JOIN');
+  return { from: convertTableRef(first), joins };
+}
+
+function convertTableRef(f: Ast): TableRef {
+  if (f.expr && f.expr.type === 'tables') throw unsupported('parenthesized JOIN');
   if (f.expr && isSubquery(f.expr)) throw unsupported('subquery');
   if (f.expr) throw unsupported('table function in FROM');
   if (f.tablesample) throw unsupported('TABLESAMPLE');
+  if (f.lateral) throw unsupported('LATERAL');
   if (f.type === 'dual' || typeof f.table !== 'string') throw unsupported('FROM item');
   if (f.table === 'only' && f.as) throw unsupported('ONLY');
   return {
@@ -142,6 +189,38 @@ const AGGREGATES = new Set([
 ]);
 const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead',
   'first_value', 'last_value', 'nth_value']);
+
+/** The aggregate functions views support (incrementally, see src/views/aggregates.ts). */
+const SUPPORTED_AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
+
+function convertAggregate(node: Ast): AggregateCall {
+  let name = String(node.name).toLowerCase();
+  const a = node.args ?? {};
+  const argNode: Ast = a.expr;
+  let delim: Ast = a.separator?.delimiter ?? (a.separator && typeof a.separator === 'object' && a.separator.type ? a.separator : undefined);
+  if (name === 'string_agg' && delim?.type === 'single_quote_string' && String(delim.value).startsWith(AGG_MARKER)) {
+    // bool_and/bool_or/every, rewritten by prepareForParser
+    name = String(delim.value).slice(AGG_MARKER.length);
+    delim = undefined;
+  }
+  if (!SUPPORTED_AGGREGATES.has(name)) throw unsupported(`aggregate function ${name}`);
+  const star = argNode?.type === 'star';
+  if (star && name !== 'count') throw new SqlError('parse_error', `syntax error: ${name}(*) is only valid for count`);
+  const args: Expr[] = star || argNode === undefined || argNode === null ? [] : [convertExpr(argNode)];
+  if (delim !== undefined && delim !== null) args.push(convertExpr(delim));
+  const orderBy: OrderItem[] = Array.isArray(a.orderby)
+    ? a.orderby.map((o: Ast) => {
+        const nulls = typeof o.nulls === 'string' ? o.nulls.toUpperCase() : '';
+        return {
+          expr: convertExpr(o.expr),
+          desc: String(o.type ?? '').toUpperCase() === 'DESC',
+          nullsFirst: nulls.includes('FIRST') ? true : nulls.includes('LAST') ? false : null,
+        };
+      })
+    : [];
+  const filter = node.filter?.where ? convertExpr(node.filter.where) : null;
+  return { kind: 'aggregate', name, star, args, distinct: String(a.distinct ?? '').toUpperCase() === 'DISTINCT', orderBy, filter };
+}
 
 function parseStringLiteral(node: Ast): string {
   // node-sql-parser keeps the doubled quote of 'it''s'.
@@ -312,11 +391,9 @@ function convertExpr(node: Ast): Expr {
       }
       return { kind: 'case', operand: node.expr ? convertExpr(node.expr) : null, whens, otherwise };
     }
-    case 'aggr_func': {
-      const name = String(node.name).toLowerCase();
+    case 'aggr_func':
       if (node.over) throw unsupported('window function');
-      throw unsupported(`aggregate function ${name}`);
-    }
+      return convertAggregate(node);
     case 'function': {
       if (node.over) throw unsupported('window function');
       const { schema, name } = functionName(node);
@@ -327,7 +404,12 @@ function convertExpr(node: Ast): Expr {
         return convertExpr(args[0]);
       }
       if (args.some(isSubquery)) throw unsupported('subquery');
-      if (AGGREGATES.has(name)) throw unsupported(`aggregate function ${name}`);
+      if (AGGREGATES.has(name)) {
+        if (SUPPORTED_AGGREGATES.has(name) && schema === null) {
+          return { kind: 'aggregate', name, star: false, args: args.map(convertExpr), distinct: false, orderBy: [], filter: null };
+        }
+        throw unsupported(`aggregate function ${name}`);
+      }
       if (WINDOW_ONLY.has(name)) throw unsupported('window function');
       if (name === 'trim' && schema === null) return convertTrim(args);
       if (args.some((a) => a?.type === 'origin')) throw unsupported(`function ${name}() with SQL-syntax arguments`);

@@ -84,10 +84,41 @@ export type BoundExpr =
       readonly type: SqlType;
     };
 
+/** A resolved aggregate call of an aggregate node. */
+export interface AggregateSpec {
+  /** `any`: a column that depends on the grouped primary key (one value per group). */
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'string_agg' | 'array_agg' | 'any';
+  /** count(*). */
+  readonly star: boolean;
+  /** Arguments over the input rows, already coerced to the aggregate's argument types. */
+  readonly args: readonly BoundExpr[];
+  readonly distinct: boolean;
+  readonly orderBy: readonly SortKey[];
+  /** FILTER (WHERE …) over the input rows; null when absent. */
+  readonly filter: BoundExpr | null;
+  /** The result type as PostgreSQL gives it (sum(int4) is bigint, avg(int) numeric, …). */
+  readonly type: SqlType;
+}
+
+/** An ORDER BY item of an ordered aggregate. */
+export interface SortKey {
+  readonly expr: BoundExpr;
+  readonly desc: boolean;
+  /** Resolved: PostgreSQL puts NULLs last ascending and first descending unless told otherwise. */
+  readonly nullsFirst: boolean;
+  readonly compare: (a: Datum, b: Datum) => number;
+}
+
+/** A join's kind: which sides are preserved with NULLs when they have no partner. */
+export type JoinType = 'inner' | 'left' | 'right' | 'full';
+
 /** A node of the operator tree. Every node produces rows keyed by a canonical row key. */
 export type PlanNode =
   | {
-      /** The changes of one source table; output rows are the table's rows, keyed by its primary key. */
+      /**
+       * The changes of one source table; output rows are the table's rows, keyed by its primary key,
+       * or (tables without one) by all their values, with multiplicities as weights.
+       */
       readonly kind: 'scan';
       readonly table: TableInfo;
       readonly columns: readonly Column[];
@@ -97,5 +128,47 @@ export type PlanNode =
       readonly kind: 'project';
       readonly input: PlanNode;
       readonly exprs: readonly BoundExpr[];
+      readonly columns: readonly Column[];
+    }
+  | {
+      /**
+       * An equi-join of everything before a table in FROM (left) with that table (right); rows are
+       * left row ++ right row, NULL-padded on the side without a partner for outer joins. Keys are
+       * JSON arrays with one element per FROM table: that table's row key, or null when padded.
+       */
+      readonly kind: 'join';
+      readonly type: JoinType;
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      /** Equality keys: leftKeys over left rows, rightKeys over right rows, compared in keyTypes. */
+      readonly leftKeys: readonly BoundExpr[];
+      readonly rightKeys: readonly BoundExpr[];
+      readonly keyTypes: readonly SqlType[];
+      /** The rest of the join condition, over joined rows; null when there is none. */
+      readonly residual: BoundExpr | null;
+      /** How many FROM tables each side holds (for NULL keys of padded rows). */
+      readonly leftTables: number;
+      readonly rightTables: number;
+      readonly columns: readonly Column[];
+    }
+  | {
+      /**
+       * GROUP BY: output rows are group values followed by aggregate results, keyed by the group
+       * values (equality semantics). Without group expressions there is exactly one row, also
+       * over an empty input.
+       */
+      readonly kind: 'aggregate';
+      readonly input: PlanNode;
+      readonly groups: readonly BoundExpr[];
+      readonly aggregates: readonly AggregateSpec[];
+      readonly columns: readonly Column[];
+    }
+  | {
+      /**
+       * Turns weights above one (duplicate rows of tables without a primary key) into distinct
+       * output rows: the n-th copy of a row keyed k is keyed k, then k#2, k#3, …
+       */
+      readonly kind: 'occurrences';
+      readonly input: PlanNode;
       readonly columns: readonly Column[];
     };

@@ -235,6 +235,9 @@ interface Piece {
 /** A function name the converter treats as plain parentheses (see the NOT rewrite). */
 export const PAREN_MARKER = '__deltaview_paren';
 
+/** Prefix of the string literal that marks a rewritten bool_and/bool_or/every call (see prepareForParser). */
+export const AGG_MARKER = '__deltaview_agg:';
+
 const MULTIWORD_SECOND: Record<string, string> = {
   double: 'precision',
   character: 'varying',
@@ -336,6 +339,16 @@ export function prepareForParser(select: string): ParserText {
         else if (depth === 1 && wordAt(k) === 'as') asIdx = k;
       }
       if (asIdx >= 0 && scanType(asIdx + 1) === close) replaceType(asIdx + 1, close);
+      continue;
+    }
+    if ((fn === 'bool_and' || fn === 'bool_or' || fn === 'every') && !['distinct', 'all'].includes(wordAt(s + 2) ?? '')) {
+      // node-sql-parser accepts FILTER (WHERE …) only after the aggregates it knows by name.
+      // bool_and(x) → string_agg((x), '<marker>bool_and'), which the converter turns back.
+      const close = matching(s + 1, '(', ')');
+      if (close < 0) continue;
+      replace.set(sig[s]!.i, 'string_agg');
+      replace.set(sig[s + 1]!.i, '((');
+      replace.set(sig[close]!.i, `), '${AGG_MARKER}${fn}')`);
       continue;
     }
     if (fn !== 'substring') continue;

@@ -58,7 +58,29 @@ export type Expr =
       readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
       readonly otherwise: Expr | null;
     }
-  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeRef };
+  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeRef }
+  | AggregateCall;
+
+/** An ordering item: inside an aggregate call (`string_agg(x, ',' ORDER BY y DESC)`). */
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly desc: boolean;
+  /** NULLS FIRST (true) / NULLS LAST (false); null when not written (PostgreSQL: NULLS LAST for ASC, FIRST for DESC). */
+  readonly nullsFirst: boolean | null;
+}
+
+/** An aggregate function call: `count(*)`, `sum(DISTINCT x) FILTER (WHERE …)`, `string_agg(x, ',' ORDER BY y)`. */
+export interface AggregateCall {
+  readonly kind: 'aggregate';
+  /** Lower-case function name. */
+  readonly name: string;
+  /** `count(*)`. */
+  readonly star: boolean;
+  readonly args: readonly Expr[];
+  readonly distinct: boolean;
+  readonly orderBy: readonly OrderItem[];
+  readonly filter: Expr | null;
+}
 
 /** One item of the select list. */
 export type SelectItem =
@@ -72,9 +94,26 @@ export interface TableRef {
   readonly alias: string | null;
 }
 
-/** The supported SELECT shape: one table, a select list, an optional WHERE (ORDER BY is dropped: a view is a multiset). */
+/** A join of the table on its right onto everything before it in FROM (a left-deep tree). */
+export interface JoinClause {
+  /** `cross` also stands for a comma in FROM. */
+  readonly type: 'inner' | 'left' | 'right' | 'full' | 'cross';
+  readonly table: TableRef;
+  readonly on: Expr | null;
+  /** `USING (a, b)`: column names. */
+  readonly using: readonly string[] | null;
+}
+
+/**
+ * The supported SELECT shape: a FROM list (a table and joins onto it), a
+ * select list, WHERE, GROUP BY, HAVING (ORDER BY is dropped: a view is a multiset).
+ */
 export interface SelectStmt {
   readonly items: readonly SelectItem[];
   readonly from: TableRef;
+  readonly joins: readonly JoinClause[];
   readonly where: Expr | null;
+  /** GROUP BY items (expressions, or integer literals naming select-list positions); null without GROUP BY. */
+  readonly groupBy: readonly Expr[] | null;
+  readonly having: Expr | null;
 }

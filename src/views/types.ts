@@ -64,6 +64,20 @@ export type ViewChange =
 export interface ViewDelta {
   readonly reset: boolean;
   readonly changes: readonly ViewChange[];
+  /**
+   * Changes to the view's durable operator state (stateful views only; see CompiledView.restore):
+   * may be non-empty while `changes` is empty (an input row that changes no output row).
+   */
+  readonly state: readonly StateChange[];
+}
+
+/**
+ * One entry of a stateful view's durable state: the input rows its operators were fed, so that
+ * they can be rebuilt after a restart without reading a snapshot. `value` null removes the entry.
+ */
+export interface StateChange {
+  readonly field: string;
+  readonly value: string | null;
 }
 
 /** A compiled, running view: a pure dataflow from source changes to output changes. */
@@ -81,9 +95,25 @@ export interface CompiledView {
   /** Tables the view reads (each exactly once). */
   readonly sources: readonly TableInfo[];
   /**
+   * The view keeps operator state between transactions (joins, aggregates, duplicate rows): its
+   * deltas carry StateChanges to persist with the rows, and `restore` rebuilds it.
+   */
+  readonly stateful: boolean;
+  /**
    * Feed one source transaction (changes to tables the view does not read are ignored).
    * Returns null when the view does not change. Pure and synchronous.
    * Throws SqlRuntimeError when evaluation fails as PostgreSQL's query would.
    */
   step(changes: readonly SourceChange[]): ViewDelta | null;
+  /**
+   * The view's content over empty inputs, before any step (a global aggregate's one row); null
+   * when it is empty. Call once, first, on a fresh view that is backfilled.
+   */
+  initialize(): ViewDelta | null;
+  /**
+   * Rebuilds a stateful view's operator state from its persisted StateChange entries (field,
+   * value), as of the position its stored rows reflect; produces no output. Call once on a fresh
+   * compile, instead of initialize and backfill.
+   */
+  restore(entries: Iterable<readonly [string, string]>): void;
 }

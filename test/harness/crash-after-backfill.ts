@@ -10,8 +10,8 @@ import { RedisStore } from '../../src/storage/redis-store.ts';
 
 const [pgUrl, redisUrl] = process.argv.slice(2) as [string, string];
 const store = await RedisStore.connect(redisUrl);
-const write = store.writeBackfillRows.bind(store);
-store.writeBackfillRows = async (...a) => {
+const write = store.writeBackfill.bind(store);
+store.writeBackfill = async (...a) => {
   await new Promise((r) => setTimeout(r, 250));
   return write(...a);
 };

@@ -1,0 +1,495 @@
+/**
+ * Binding of a whole SELECT into the operator plan: FROM and its joins
+ * (equality keys, residual conditions, filters pushed down to the tables),
+ * WHERE, GROUP BY with aggregates and HAVING, the select list, PostgreSQL's
+ * output column names and the view's key columns.
+ *
+ * The joined row is every FROM table's columns in FROM order (a left-deep
+ * tree); expressions over it index into that layout.
+ */
+import { SqlError } from '../errors.ts';
+import { T, arrayOf, compareDatums, resolveBinary, withoutTypmod } from '../values/index.ts';
+import type { Datum, SqlType } from '../values/types.ts';
+import { bindBinary, bindExpr, checkCollation, coerce, starTable, toBool, type AggregateSink, type Scope, type ScopeTable } from './bind.ts';
+import { boundKey, columnsOf, mapBound, shiftColumns } from './bound-walk.ts';
+import { figureColname } from './column-names.ts';
+import { foldConstants } from './fold.ts';
+import type { AggregateSpec, BoundExpr, JoinType, PlanNode, SortKey } from './plan.ts';
+import type { AggregateCall, Expr, SelectStmt } from './syntax.ts';
+import type { Column, SqlSettings, TableInfo } from './types.ts';
+
+/** The result of binding a SELECT. */
+export interface BoundSelect {
+  readonly plan: PlanNode;
+  /** Output columns (names as PostgreSQL gives them, possibly overridden by the view's column list). */
+  readonly columns: readonly Column[];
+  /** Output column names that identify a row (see CompiledView.key); [] when the key is internal. */
+  readonly key: readonly string[];
+  /** The plan keeps state between transactions (joins, aggregates, duplicate rows). */
+  readonly stateful: boolean;
+}
+
+interface StarColumn {
+  readonly name: string;
+  readonly expr: BoundExpr;
+}
+
+const refused = (clause: string) => ({ refused: `aggregate functions are not allowed in ${clause}` });
+
+/**
+ * Binds a parsed SELECT. `tables[i]` is the table of FROM entry i (the first table, then one per
+ * join). `columnNames` renames the leading output columns.
+ */
+export function bindSelect(
+  stmt: SelectStmt,
+  tables: readonly TableInfo[],
+  settings: SqlSettings,
+  columnNames: readonly string[] | null,
+): BoundSelect {
+  const refs = [stmt.from, ...stmt.joins.map((j) => j.table)];
+  const scopeTables: ScopeTable[] = [];
+  let width = 0;
+  refs.forEach((ref, i) => {
+    const visible = ref.alias ?? ref.name;
+    if (scopeTables.some((st) => (st.ref.alias ?? st.ref.name) === visible)) {
+      throw new SqlError('bad_request', `table name "${visible}" specified more than once`);
+    }
+    scopeTables.push({ ref, table: tables[i]!, offset: width });
+    width += tables[i]!.columns.length;
+  });
+  const tableOfColumn = (col: number): number => {
+    for (let k = scopeTables.length - 1; k >= 0; k--) if (col >= scopeTables[k]!.offset) return k;
+    return 0;
+  };
+  const tablesOf = (e: BoundExpr): Set<number> => new Set([...columnsOf(e)].map(tableOfColumn));
+
+  // ---- FROM: USING merges, the star list, join conditions
+  let merged = new Map<string, BoundExpr>();
+  let star: StarColumn[] = tables[0]!.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: i, type: c.type } }));
+  const scanFilters: BoundExpr[][] = tables.map(() => []);
+  const joinConds: BoundExpr[][] = stmt.joins.map(() => []);
+  stmt.joins.forEach((join, j) => {
+    const k = j + 1;
+    const st = scopeTables[k]!;
+    const scope: Scope = { tables: scopeTables.slice(0, k + 1), merged, settings, aggregates: refused('JOIN conditions') };
+    const rightCols: StarColumn[] = st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
+    if (join.using !== null) {
+      const leftScope: Scope = { ...scope, tables: scopeTables.slice(0, k) };
+      const next = new Map(merged);
+      const usingCols: StarColumn[] = [];
+      for (const name of join.using) {
+        if (usingCols.some((c) => c.name === name)) throw new SqlError('bad_request', `column "${name}" appears more than once in USING clause`);
+        let l: BoundExpr;
+        try {
+          l = bindExpr({ kind: 'column', schema: null, table: null, name }, leftScope);
+        } catch (err) {
+          if (err instanceof SqlError && err.code === 'unknown_column') {
+            throw new SqlError('unknown_column', `column "${name}" specified in USING clause does not exist in left table`);
+          }
+          throw err;
+        }
+        const r = rightCols.find((c) => c.name === name)?.expr;
+        if (r === undefined) throw new SqlError('unknown_column', `column "${name}" specified in USING clause does not exist in right table`);
+        joinConds[j]!.push(bindBinary('=', l, r, scope));
+        const t = commonOf(l.type, r.type);
+        const m: BoundExpr =
+          join.type === 'full' ? { kind: 'coalesce', args: [coerce(l, t), coerce(r, t)], type: t } : coerce(join.type === 'right' ? r : l, t);
+        next.set(name, m);
+        usingCols.push({ name, expr: m });
+      }
+      const using = new Set(join.using);
+      star = [...usingCols, ...star.filter((c) => !using.has(c.name)), ...rightCols.filter((c) => !using.has(c.name))];
+      merged = next;
+    } else {
+      star = [...star, ...rightCols];
+    }
+    if (join.on !== null) joinConds[j]!.push(...conjuncts(foldConstants(toBool(bindExpr(join.on, scope), 'JOIN/ON'))));
+  });
+
+  // ---- WHERE: with only inner joins, each conjunct moves to the lowest point that sees its tables
+  const fullScope: Scope = { tables: scopeTables, merged, settings, aggregates: refused('WHERE') };
+  const topFilters: BoundExpr[] = [];
+  if (stmt.where !== null) {
+    const allInner = stmt.joins.every((j) => j.type === 'inner' || j.type === 'cross');
+    for (const c of conjuncts(foldConstants(toBool(bindExpr(stmt.where, fullScope), 'WHERE')))) {
+      if (c.kind === 'const' && c.value === true) continue;
+      const ts = tablesOf(c);
+      if (!allInner || ts.size === 0) topFilters.push(c);
+      else if (ts.size === 1) scanFilters[[...ts][0]!]!.push(c);
+      else joinConds[Math.max(...ts) - 1]!.push(c);
+    }
+  }
+
+  // ---- the join tree
+  const scanNode = (k: number): PlanNode => {
+    const { table, offset } = scopeTables[k]!;
+    const scan: PlanNode = { kind: 'scan', table, columns: table.columns };
+    const fs = scanFilters[k]!;
+    return fs.length === 0 ? scan : { kind: 'filter', input: scan, predicate: shiftColumns(andOf(fs), -offset), columns: table.columns };
+  };
+  let plan: PlanNode = scanNode(0);
+  const joined: Column[] = [...tables[0]!.columns];
+  stmt.joins.forEach((join, j) => {
+    const k = j + 1;
+    const st = scopeTables[k]!;
+    const type: JoinType = join.type === 'cross' ? 'inner' : join.type;
+    const leftKeys: BoundExpr[] = [];
+    const rightKeys: BoundExpr[] = [];
+    const keyTypes: SqlType[] = [];
+    const residual: BoundExpr[] = [];
+    for (const c of joinConds[j]!) {
+      const ts = tablesOf(c);
+      // a condition on the joined table alone filters it before the join (it is the inner side)
+      if (ts.size === 1 && ts.has(k) && (type === 'inner' || type === 'left')) {
+        scanFilters[k]!.push(c);
+        continue;
+      }
+      const eq = equiKey(c, k, tablesOf);
+      if (eq !== null) {
+        leftKeys.push(eq.left);
+        rightKeys.push(shiftColumns(eq.right, -st.offset));
+        keyTypes.push(eq.type);
+      } else residual.push(c);
+    }
+    joined.push(...st.table.columns);
+    plan = {
+      kind: 'join',
+      type,
+      left: plan,
+      right: scanNode(k),
+      leftKeys,
+      rightKeys,
+      keyTypes,
+      residual: residual.length === 0 ? null : andOf(residual),
+      leftTables: k,
+      rightTables: 1,
+      columns: [...joined],
+    };
+  });
+  if (topFilters.length > 0) plan = { kind: 'filter', input: plan, predicate: andOf(topFilters), columns: plan.columns };
+
+  // ---- select list, grouping
+  const grouped = stmt.groupBy !== null || stmt.having !== null || stmt.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr));
+  const exprs: BoundExpr[] = [];
+  const names: string[] = [];
+  const expandStar = (item: Extract<SelectStmt['items'][number], { kind: 'star' }>): StarColumn[] => {
+    if (item.table === null) return star;
+    const st = starTable(null, item.table, fullScope);
+    return st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
+  };
+  let groups: BoundExpr[] = [];
+  if (!grouped) {
+    for (const item of stmt.items) {
+      if (item.kind === 'star') {
+        for (const c of expandStar(item)) {
+          exprs.push(c.expr);
+          names.push(c.name);
+        }
+        continue;
+      }
+      let e = bindExpr(item.expr, { ...fullScope, aggregates: refused('this context') });
+      // An unknown-typed output (a bare string literal or NULL) becomes text, as in PostgreSQL ≥ 10.
+      if (e.type.name === 'unknown') e = coerce(e, T.text);
+      exprs.push(foldConstants(e));
+      names.push(item.alias ?? figureColname(item.expr));
+    }
+  } else {
+    const g = bindGrouping(stmt, fullScope, scopeTables, tableOfColumn, expandStar);
+    groups = g.groups;
+    exprs.push(...g.exprs);
+    names.push(...g.names);
+    plan = { kind: 'aggregate', input: plan, groups: g.groups, aggregates: g.aggregates, columns: g.columns };
+    if (g.having !== null) plan = { kind: 'filter', input: plan, predicate: g.having, columns: g.columns };
+  }
+  if (columnNames !== null) {
+    if (columnNames.length > names.length) {
+      throw new SqlError('bad_request', 'CREATE MATERIALIZED VIEW specifies too many column names');
+    }
+    columnNames.forEach((n, i) => {
+      names[i] = n;
+    });
+  }
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new SqlError('bad_request', `column "${n}" specified more than once`);
+    seen.add(n);
+  }
+  const columns: Column[] = exprs.map((e, i) => ({ name: names[i]!, type: e.type }));
+  const plainAt = (index: number): number => exprs.findIndex((e) => e.kind === 'column' && e.index === index);
+
+  // ---- the key columns: group columns, or every table's primary key, when all are shown plainly
+  const key: string[] = [];
+  const keyIndices: number[] = grouped
+    ? groups.map((_, i) => i)
+    : scopeTables.every((st) => st.table.primaryKey.length > 0)
+      ? scopeTables.flatMap((st) => st.table.primaryKey.map((p) => st.offset + p))
+      : [];
+  for (const idx of keyIndices) {
+    const at = plainAt(idx);
+    if (at < 0) {
+      key.length = 0;
+      break;
+    }
+    key.push(names[at]!);
+  }
+  plan = { kind: 'project', input: plan, exprs, columns };
+  const duplicates = !grouped && tables.some((t) => t.primaryKey.length === 0);
+  if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
+  return { plan, columns, key, stateful: grouped || duplicates || stmt.joins.length > 0 };
+}
+
+// ---------------------------------------------------------------------------
+// Grouping
+
+interface BoundGrouping {
+  readonly groups: BoundExpr[];
+  readonly aggregates: AggregateSpec[];
+  /** Columns of the aggregate node: groups, then aggregates (internal names). */
+  readonly columns: Column[];
+  /** The select list over the aggregate node's rows. */
+  readonly exprs: BoundExpr[];
+  readonly names: string[];
+  readonly having: BoundExpr | null;
+}
+
+/** Marks an aggregate's result while the select list is bound over input rows (rewritten afterwards). */
+const AGG_PLACEHOLDER = 1 << 30;
+
+function bindGrouping(
+  stmt: SelectStmt,
+  scope: Scope,
+  scopeTables: readonly ScopeTable[],
+  tableOfColumn: (col: number) => number,
+  expandStar: (item: Extract<SelectStmt['items'][number], { kind: 'star' }>) => readonly StarColumn[],
+): BoundGrouping {
+  const aggregates: AggregateSpec[] = [];
+  const sink: AggregateSink = {
+    add(call, s) {
+      const spec = bindAggregate(call, { ...s, aggregates: { refused: 'aggregate function calls cannot be nested' } });
+      aggregates.push(spec);
+      return { kind: 'column', index: AGG_PLACEHOLDER + aggregates.length - 1, type: spec.type };
+    },
+  };
+  const aggScope: Scope = { ...scope, aggregates: sink };
+  const groupScope: Scope = { ...scope, aggregates: refused('GROUP BY') };
+  const inputHas = (name: string): boolean => scope.merged.has(name) || scopeTables.some((st) => st.table.columns.some((c) => c.name === name));
+
+  const groups: BoundExpr[] = [];
+  const groupIndex = new Map<string, number>();
+  for (const g of stmt.groupBy ?? []) {
+    let source: Expr = g;
+    if (g.kind === 'literal' && g.literal.kind === 'integer') {
+      const n = Number(g.literal.text);
+      const item = stmt.items[n - 1];
+      if (item === undefined || n < 1) throw new SqlError('bad_request', `GROUP BY position ${g.literal.text} is not in select list`);
+      if (item.kind !== 'expr') throw new SqlError('unsupported', 'unsupported: GROUP BY position of a * item');
+      source = item.expr;
+    } else if (g.kind === 'column' && g.table === null && !inputHas(g.name)) {
+      const item = stmt.items.find((i) => i.kind === 'expr' && i.alias === g.name);
+      if (item !== undefined && item.kind === 'expr') source = item.expr;
+    }
+    let e = bindExpr(source, groupScope);
+    if (e.type.name === 'unknown') e = coerce(e, T.text);
+    e = foldConstants(e);
+    const k = boundKey(e);
+    if (groupIndex.has(k)) continue;
+    groupIndex.set(k, groups.length);
+    groups.push(e);
+  }
+
+  // Columns of a table whose whole primary key is grouped depend on the group (PostgreSQL allows them).
+  const groupedColumns = new Set(groups.filter((e) => e.kind === 'column').map((e) => (e as { index: number }).index));
+  const dependent = new Set<number>();
+  scopeTables.forEach((st, k) => {
+    if (st.table.primaryKey.length > 0 && st.table.primaryKey.every((p) => groupedColumns.has(st.offset + p))) dependent.add(k);
+  });
+  const dependentAgg = new Map<number, number>();
+  const columnName = (col: number): string => {
+    const st = scopeTables[tableOfColumn(col)]!;
+    return `${st.ref.alias ?? st.ref.name}.${st.table.columns[col - st.offset]!.name}`;
+  };
+  const rewrite = (e: BoundExpr): BoundExpr =>
+    mapBound(e, (x) => {
+      const gi = groupIndex.get(boundKey(x));
+      if (gi !== undefined) return { kind: 'column', index: gi, type: groups[gi]!.type };
+      if (x.kind !== 'column') return undefined;
+      if (x.index >= AGG_PLACEHOLDER) return { kind: 'column', index: x.index, type: x.type };
+      if (dependent.has(tableOfColumn(x.index))) {
+        let ai = dependentAgg.get(x.index);
+        if (ai === undefined) {
+          ai = aggregates.length;
+          aggregates.push({ name: 'any', star: false, args: [x], distinct: false, orderBy: [], filter: null, type: x.type });
+          dependentAgg.set(x.index, ai);
+        }
+        return { kind: 'column', index: AGG_PLACEHOLDER + ai, type: x.type };
+      }
+      throw new SqlError('bad_request', `column "${columnName(x.index)}" must appear in the GROUP BY clause or be used in an aggregate function`);
+    });
+
+  const exprs: BoundExpr[] = [];
+  const names: string[] = [];
+  for (const item of stmt.items) {
+    if (item.kind === 'star') {
+      for (const c of expandStar(item)) {
+        exprs.push(rewrite(c.expr));
+        names.push(c.name);
+      }
+      continue;
+    }
+    let e = bindExpr(item.expr, aggScope);
+    if (e.type.name === 'unknown') e = coerce(e, T.text);
+    exprs.push(foldConstants(rewrite(e)));
+    names.push(item.alias ?? figureColname(item.expr));
+  }
+  const having = stmt.having === null ? null : foldConstants(rewrite(toBool(bindExpr(stmt.having, aggScope), 'HAVING')));
+  // Placeholders become the aggregate node's columns: groups first, then aggregates.
+  const place = (e: BoundExpr): BoundExpr =>
+    mapBound(e, (x) => (x.kind === 'column' && x.index >= AGG_PLACEHOLDER ? { ...x, index: groups.length + x.index - AGG_PLACEHOLDER } : undefined));
+  const columns: Column[] = [
+    ...groups.map((g, i) => ({ name: `?group${i}`, type: g.type })),
+    ...aggregates.map((a, i) => ({ name: `?${a.name}${i}`, type: a.type })),
+  ];
+  return {
+    groups,
+    aggregates,
+    columns,
+    exprs: exprs.map(place),
+    names,
+    having: having === null || (having.kind === 'const' && having.value === true) ? null : place(having),
+  };
+}
+
+const INTEGER = new Set(['int2', 'int4', 'int8']);
+const FLOAT = new Set(['float4', 'float8']);
+const STRING = new Set(['text', 'varchar', 'bpchar', 'name', 'unknown']);
+/** Types PostgreSQL 15 has no min/max for. */
+const NO_MINMAX = new Set(['bool', 'json', 'jsonb', 'uuid', 'other', 'unknown']);
+
+/** Resolves one aggregate call as PostgreSQL would (argument coercions, result type). */
+function bindAggregate(call: AggregateCall, scope: Scope): AggregateSpec {
+  const name = call.name === 'every' ? 'bool_and' : call.name;
+  const raw = call.args.map((a) => bindExpr(a, scope));
+  const sig = () => `${call.name}(${raw.map((a) => a.type.display).join(', ')})`;
+  const noSuch = () => new SqlError('unsupported', `unsupported: function ${sig()} does not exist`);
+  const arity = (n: number) => {
+    if (raw.length !== n) throw noSuch();
+  };
+  let args: BoundExpr[] = raw;
+  let type: SqlType;
+  switch (name) {
+    case 'count':
+      if (!call.star) arity(1);
+      type = T.int8;
+      break;
+    case 'sum':
+    case 'avg': {
+      arity(1);
+      const t = raw[0]!.type;
+      if (INTEGER.has(t.name)) type = name === 'sum' && t.name !== 'int8' ? T.int8 : T.numeric;
+      else if (t.name === 'numeric') type = T.numeric;
+      else if (FLOAT.has(t.name)) type = name === 'avg' ? T.float8 : withoutTypmod(t);
+      else throw noSuch();
+      break;
+    }
+    case 'min':
+    case 'max': {
+      arity(1);
+      const t = raw[0]!.type;
+      if (NO_MINMAX.has(t.name)) throw noSuch();
+      resolveBinary('<', t, t); // throws when the type has no ordering
+      checkCollation('<', t, scope);
+      type = withoutTypmod(t);
+      break;
+    }
+    case 'bool_and':
+    case 'bool_or':
+      arity(1);
+      args = [toBool(raw[0]!, call.name)];
+      type = T.bool;
+      break;
+    case 'string_agg':
+      arity(2);
+      if (!raw.every((a) => STRING.has(a.type.name))) throw noSuch();
+      args = raw.map((a) => coerce(a, T.text));
+      type = T.text;
+      break;
+    case 'array_agg': {
+      arity(1);
+      const t = raw[0]!.type;
+      if (t.name === 'unknown') throw new SqlError('bad_request', 'could not determine polymorphic type because input has type unknown');
+      if (t.name === 'array') throw new SqlError('unsupported', 'unsupported: array_agg of arrays');
+      type = arrayOf(withoutTypmod(t));
+      break;
+    }
+    default:
+      throw new SqlError('unsupported', `unsupported: aggregate function ${call.name}`);
+  }
+  const orderBy: SortKey[] = call.orderBy.map((o) => {
+    let e = bindExpr(o.expr, scope);
+    if (e.type.name === 'unknown') e = coerce(e, T.text);
+    checkCollation('<', e.type, scope);
+    resolveBinary('<', e.type, e.type);
+    const t = e.type;
+    return { expr: e, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc, compare: (a: Datum, b: Datum) => compareDatums(a, b, t) };
+  });
+  if (call.distinct && orderBy.length > 0) {
+    const argKeys = new Set(args.map(boundKey));
+    if (!orderBy.every((o) => argKeys.has(boundKey(o.expr)))) {
+      throw new SqlError('bad_request', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list');
+    }
+  }
+  const filter = call.filter === null ? null : foldConstants(toBool(bindExpr(call.filter, { ...scope, aggregates: refused('FILTER') }), 'FILTER'));
+  return {
+    name: name as AggregateSpec['name'],
+    star: call.star,
+    args: args.map(foldConstants),
+    distinct: call.distinct,
+    orderBy,
+    filter: filter !== null && filter.kind === 'const' && filter.value === true ? null : filter,
+    type,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+/** True when the syntax tree holds an aggregate call (outside string literals). */
+function containsAggregate(e: Expr): boolean {
+  // The syntax tree is plain data; an aggregate node serialises with this exact member.
+  return JSON.stringify(e).includes('"kind":"aggregate"');
+}
+
+function conjuncts(e: BoundExpr): BoundExpr[] {
+  return e.kind === 'and' ? e.args.flatMap(conjuncts) : [e];
+}
+
+function andOf(es: readonly BoundExpr[]): BoundExpr {
+  return es.length === 1 ? es[0]! : { kind: 'and', args: es.flatMap(conjuncts), type: T.bool };
+}
+
+function commonOf(a: SqlType, b: SqlType): SqlType {
+  if (a.name === b.name && a.oid === b.oid) return a.typmod === b.typmod ? a : withoutTypmod(a);
+  const r = resolveBinary('=', a, b);
+  return r.left;
+}
+
+/**
+ * `left = right` where one side reads only tables before table `k` and the other only table k,
+ * compared in one type: a join key. Null for any other condition.
+ */
+function equiKey(
+  c: BoundExpr,
+  k: number,
+  tablesOf: (e: BoundExpr) => Set<number>,
+): { left: BoundExpr; right: BoundExpr; type: SqlType } | null {
+  if (c.kind !== 'call' || c.label !== 'operator =' || c.args.length !== 2) return null;
+  const [a, b] = c.args as [BoundExpr, BoundExpr];
+  if (a.type.name !== b.type.name || a.type.name === 'other' || a.type.name === 'json') return null;
+  const ta = tablesOf(a);
+  const tb = tablesOf(b);
+  const leftOnly = (ts: Set<number>) => ts.size > 0 && [...ts].every((t) => t < k);
+  const rightOnly = (ts: Set<number>) => ts.size === 1 && ts.has(k);
+  if (leftOnly(ta) && rightOnly(tb)) return { left: a, right: b, type: a.type };
+  if (leftOnly(tb) && rightOnly(ta)) return { left: b, right: a, type: b.type };
+  return null;
+}

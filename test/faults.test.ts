@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
 import { parseLsn } from '../src/cdc/pg/lsn.ts';
+import { PgSource } from '../src/cdc/pg/source.ts';
 import { Pipeline } from '../src/runtime/pipeline.ts';
 import { RedisStore } from '../src/storage/redis-store.ts';
 import { sortedCanonical } from './harness/json.ts';
@@ -37,7 +38,7 @@ afterEach(async () => {
 });
 
 const start = async () => {
-  pipeline = new Pipeline({ pgUrl: svc.pg.url, store, slot: 'deltaview', publication: 'deltaview', log: () => {}, backfillBatch: 200 });
+  pipeline = new Pipeline({ source: new PgSource({ url: svc.pg.url, slot: 'deltaview', publication: 'deltaview', log: () => {} }), store, slot: 'deltaview', log: () => {}, backfillBatch: 200 });
   await pipeline.start();
   return pipeline;
 };

@@ -1,13 +1,22 @@
 /**
- * The uniform change stream every source produces: whole transactions in
- * commit order, each carrying the position that commits it.
+ * What every change source gives the runtime: a catalog of its relations, an
+ * ordered stream of whole transactions, consistent snapshots for backfills,
+ * and acknowledgement of what storage has made durable. PostgreSQL
+ * (src/cdc/pg) is the first implementation.
+ *
+ * Positions are opaque to the runtime except for their total order within one
+ * source (PostgreSQL: 64-bit LSNs). Relation ids are namespaced by source
+ * (`pg:16384`), so views over several sources never confuse their tables.
  */
-import type { Column } from '../views/types.ts';
+import type { Column, SqlSettings, TableCatalog, TableInfo } from '../views/types.ts';
 import type { Row } from '../values/types.ts';
+
+/** A position in one source's stream (PostgreSQL: an LSN). Only the order is meaningful to the runtime. */
+export type Position = bigint;
 
 /** The shape of a source relation as the stream describes it (changes after ALTER TABLE carry a new shape). */
 export interface RelationShape {
-  /** Same identifier as TableInfo.id (PostgreSQL: relation OID). */
+  /** Same identifier as TableInfo.id (namespaced: `pg:<relation OID>`). */
   readonly id: string;
   readonly schema: string;
   readonly name: string;
@@ -23,11 +32,68 @@ export type StreamChange =
   /** An update or delete whose old row the source did not send (replica identity not FULL). */
   | { readonly kind: 'missing_old'; readonly relation: RelationShape };
 
-/** One committed source transaction. Positions are 64-bit LSNs. */
+/** One committed source transaction. */
 export interface SourceTx {
-  /** LSN of the commit record. */
-  readonly commitLsn: bigint;
-  /** LSN just past the commit record: the transaction is reflected once a view's position is >= endLsn. */
-  readonly endLsn: bigint;
+  /** Position of the commit record. */
+  readonly commitLsn: Position;
+  /** Position just past the commit: the transaction is reflected once a view's position is >= endLsn. */
+  readonly endLsn: Position;
   readonly changes: readonly StreamChange[];
+}
+
+/** What a source calls; all callbacks are synchronous and run in stream order. */
+export interface SourceHandler {
+  /** One whole committed transaction. */
+  onTransaction(tx: SourceTx): void;
+  /** Every transaction ending at or before `position` has been delivered (keepalives, markers). */
+  onPosition(position: Position): void;
+  /** Where a (re)connection starts streaming: everything before it is applied and stored. */
+  resumePosition(): Position;
+  /** How far the source may forget its history: nothing before it will ever be needed again. */
+  ackPosition(): Position;
+}
+
+/** A consistent snapshot of a source's relations, for backfills. */
+export interface SourceSnapshot {
+  /** The consistent point: the snapshot reflects every transaction ending at or before it. */
+  readonly position: Position;
+  /** Reads a whole relation as of the snapshot, in batches. */
+  readTable(table: TableInfo, batchSize: number, onBatch: (rows: Row[]) => Promise<void> | void): Promise<number>;
+  /** Approximate row count, for progress reports. */
+  estimateRows(table: TableInfo): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A change source. Delivery is at-least-once from `handler.resumePosition()`: after a reconnect
+ * or restart, transactions already applied may arrive again (consumers skip them by position);
+ * none is ever skipped.
+ */
+export interface Source {
+  /** Namespace of its relation ids and key of its checkpoint. */
+  readonly id: string;
+  /** Resolves relation names for the view compiler. */
+  readonly catalog: TableCatalog;
+  /** A position as people read it in logs and the API (PostgreSQL: `0/16B3748`). */
+  formatPosition(p: Position): string;
+  /** Settings of the source that change SQL semantics (collation, case mapping); valid after `prepare`. */
+  settings(): SqlSettings;
+  /** Checks and creates what the source needs; true when its history was lost (a new slot), so nothing stored can be resumed. */
+  prepare(): Promise<{ readonly historyLost: boolean }>;
+  /** Makes a relation's changes flow (and complete: old rows of updates and deletes). */
+  includeRelation(table: TableInfo): Promise<void>;
+  /** Starts streaming to `handler`; resolves once streaming. */
+  start(handler: SourceHandler): Promise<void>;
+  /** Starts again after `stop` (retrying until it streams). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops reading (backpressure) until `resume`. */
+  pause(): void;
+  resume(): void;
+  /** Reports `handler.ackPosition()` to the source now. */
+  acknowledgeNow(): void;
+  /** Asks the source to prove its current position soon (an onPosition call), even when idle. */
+  requestPosition(): void;
+  openSnapshot(): Promise<SourceSnapshot>;
+  close(): Promise<void>;
 }

@@ -1,48 +1,38 @@
 /**
- * The composition core: one PostgreSQL change stream feeding every view's
- * dataflow, every view's output committed to Redis in commit order, and the
- * positions that make it exactly-once and read-your-writes.
+ * The runtime: one source's stream of transactions fed to every view that
+ * reads them, each view's output committed to storage in commit order (its
+ * commit queue and sequence number), backfills handed over to the live
+ * stream, and recovery when storage fails. Positions and the checkpoint are
+ * the Checkpointer's (checkpointer.ts), read-your-writes the ReadWaiters'
+ * (waiters.ts), snapshot reads the backfiller's (backfill.ts).
  *
- * Positions (all are transaction end LSNs):
- *  - view.applied: the view has been fed every transaction ending at or before it.
- *  - reflected: every transaction ending at or before it is committed to Redis for
- *    every live view (advanced in stream order once the commits resolve; keepalives
- *    and position markers advance it between transactions).
- *  - durable: `reflected` as last written to Redis as the checkpoint, raising every live
- *    view's stored position with it. Streaming (re)starts from min(durable, holds).
- *  - holds: a backfilling view holds the slot at (or below) its snapshot point until the
- *    transactions it buffered are committed, since they exist only in memory until then.
- *  - ack: the slot is acknowledged up to min(durable as of ACK_DELAY_MS ago, holds): Redis'
- *    default `appendfsync everysec` has flushed a checkpoint by then.
- * After a restart each view skips what its stored position already covers; each commit
- * carries the view's sequence number, so a commit lost with a connection can never be
- * overtaken by a later one.
+ * After a restart each view skips what its stored position already covers;
+ * stateful views rebuild their operators from the state stored with their
+ * rows. Each commit carries the view's sequence number, so a commit lost with
+ * a connection can never be overtaken by a later one.
  */
-import pg from 'pg';
-import { openSnapshot } from '../cdc/pg/snapshot.ts';
-import { PgChangeStream } from '../cdc/pg/stream.ts';
-import { PgTableCatalog, readSqlSettings } from '../cdc/pg/catalog.ts';
-import { addSourceTable, checkWalLevel, createSlot, ensurePublication, slotState } from '../cdc/pg/setup.ts';
-import { clientConfig } from '../cdc/pg/connection.ts';
-import { formatLsn } from '../cdc/pg/lsn.ts';
-import type { SourceTx } from '../cdc/types.ts';
+import type { Position, Source, SourceTx } from '../cdc/types.ts';
 import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
 import type { RedisStore, StoredViewDef } from '../storage/redis-store.ts';
 import { compileView } from '../views/index.ts';
-import type { CompiledView, SourceChange, SqlSettings } from '../views/types.ts';
+import type { SourceChange } from '../views/types.ts';
+import { backfillView } from './backfill.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { SourceMapper } from './source-mapping.ts';
+import { newViewState, ViewIndex, type ViewState, type ViewStatus } from './view-state.ts';
+import { ReadWaiters } from './waiters.ts';
+
+export type { ViewStatus } from './view-state.ts';
 
 export interface PipelineOptions {
-  readonly pgUrl: string;
+  readonly source: Source;
   readonly store: RedisStore;
+  /** Recorded with the checkpoint (the replication slot's name). */
   readonly slot: string;
-  readonly publication: string;
   readonly log: (msg: string) => void;
   /** Rows per snapshot fetch during backfills. */
   readonly backfillBatch?: number;
 }
-
-export type ViewStatus = 'backfilling' | 'running' | 'failed';
 
 /** A diff committed for a view: whole source transactions, ready for subscribers. */
 export interface DiffEvent {
@@ -68,68 +58,37 @@ export interface ViewInfo extends Pick<StoredViewDef, 'name' | 'sql' | 'columns'
   readonly backfill: { readonly rowsDone: number; readonly rowsEstimated: number } | null;
 }
 
-interface ViewState {
-  readonly def: StoredViewDef;
-  compiled: CompiledView | null;
-  mapper: SourceMapper | null;
-  status: ViewStatus;
-  error: string | null;
-  applied: bigint;
-  /** Set once the view is live; its reflected position is max(liveFrom, pipeline.reflected). */
-  liveFrom: bigint | null;
-  /** Transactions for the view's tables that arrived while it was backfilling. */
-  buffer: { endLsn: bigint; changes: SourceChange[] }[] | null;
-  backfill: { rowsDone: number; rowsEstimated: number } | null;
-  /** While backfilling: the slot must not be acknowledged past this (see the header). */
-  hold: bigint | null;
-  /** Sequence number the view's next commit carries. */
-  seq: number;
-  /** Token of the last diff published to subscribers. */
-  lastToken: string | null;
-  /** Consecutive backfill attempts that failed on I/O. */
-  backfillFailures: number;
-}
-
-interface Waiter {
-  readonly view: string;
-  readonly lsn: bigint;
-  readonly resolve: (ok: boolean) => void;
-}
-
 const MAX_INFLIGHT = 2000;
-/** Slot acknowledgements trail the checkpoint by this much (Redis fsyncs its AOF every second). */
-const ACK_DELAY_MS = 2000;
 /** View names appear in URLs and Redis hash tags ({v:NAME}): identifiers only. */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
-const CHECKPOINT_MS = 200;
 
 export class Pipeline {
-  private readonly views = new Map<string, ViewState>();
+  private readonly views = new ViewIndex();
   private readonly reserved = new Set<string>();
   private readonly listeners: PipelineListener[] = [];
-  private readonly waiters = new Set<Waiter>();
-  private readonly db: pg.Pool;
-  private readonly catalog: PgTableCatalog;
-  private settings: SqlSettings = { cCollation: true, asciiCaseMapping: true };
-  private stream: PgChangeStream | null = null;
+  private readonly waiters = new ReadWaiters();
+  private readonly source: Source;
+  private readonly positions: Checkpointer;
+  /** Resolves once everything issued so far has landed and moved `reflected` (the commit queue). */
   private chain: Promise<void> = Promise.resolve();
-  private reflected = 0n;
-  private durable = 0n;
-  /** Durable positions not yet old enough to acknowledge, oldest first. */
-  private recentDurable: { at: number; lsn: bigint }[] = [];
-  private ackable = 0n;
   private inflight = 0;
-  private checkpointTimer: NodeJS.Timeout | null = null;
-  private checkpointing = false;
-  private markerInFlight = false;
-  private markerAgain = false;
   private recovering = false;
   private stopped = false;
 
   constructor(private readonly opts: PipelineOptions) {
-    this.db = new pg.Pool({ ...clientConfig(opts.pgUrl), max: 4 });
-    this.db.on('error', (err) => opts.log(`postgres pool: ${err.message}`));
-    this.catalog = new PgTableCatalog(this.db);
+    this.source = opts.source;
+    this.positions = new Checkpointer({
+      store: opts.store,
+      slot: opts.slot,
+      log: opts.log,
+      liveViews: () => [...this.views.values()].filter((v) => v.status === 'running' && v.liveFrom !== null).map((v) => v.def.name),
+      lowestHold: () => {
+        let h: Position | null = null;
+        for (const v of this.views.values()) if (v.hold !== null && (h === null || v.hold < h)) h = v.hold;
+        return h;
+      },
+      onDurable: () => this.source.acknowledgeNow(),
+    });
   }
 
   addListener(l: PipelineListener): void {
@@ -138,39 +97,25 @@ export class Pipeline {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Prepares PostgreSQL, restores every view from Redis and starts streaming. */
+  /** Prepares the source, restores every view from storage and starts streaming. */
   async start(): Promise<void> {
     const { store, log } = this.opts;
-    await checkWalLevel(this.db);
-    await ensurePublication(this.db, this.opts.publication);
-    this.settings = await readSqlSettings(this.db);
-    let slotIsNew = false;
-    if (!(await slotState(this.db, this.opts.slot))) {
-      await createSlot(this.db, this.opts.slot);
-      slotIsNew = true;
-      log(`created replication slot "${this.opts.slot}"`);
-    }
-    const checkpoint = slotIsNew ? null : await store.getCheckpoint();
+    const { historyLost } = await this.source.prepare();
+    const checkpoint = historyLost ? null : await store.getCheckpoint();
     const toBackfill: ViewState[] = [];
     let from = checkpoint ?? 0n;
     for (const def of await store.listViewDefs()) {
       const meta = await store.getMeta(def.name);
-      const v: ViewState = {
-        def, compiled: null, mapper: null, status: 'failed', error: meta.error,
-        applied: 0n, liveFrom: null, buffer: null, backfill: null,
-        hold: null, seq: meta.seq, lastToken: meta.token, backfillFailures: 0,
-      };
-      this.views.set(def.name, v);
+      const v = newViewState(def, meta.seq, meta.token, meta.error);
+      this.views.set(v);
       if (meta.status === 'failed') continue;
       try {
-        const compiled = await compileView(def.sql, this.catalog, this.settings);
-        v.compiled = compiled;
-        v.mapper = new SourceMapper(compiled.sources);
+        this.setCompiled(v, await compileView(def.sql, this.source.catalog, this.source.settings()));
       } catch (err) {
         await this.failView(v, `cannot restore view: ${(err as Error).message}`);
         continue;
       }
-      if (meta.status === 'running' && meta.lsn !== null && !slotIsNew) {
+      if (meta.status === 'running' && meta.lsn !== null && !historyLost) {
         try {
           await this.restoreState(v);
         } catch (err) {
@@ -182,27 +127,19 @@ export class Pipeline {
         v.liveFrom = meta.lsn;
         if (meta.lsn < from || from === 0n) from = meta.lsn;
       } else {
-        if (slotIsNew && meta.status === 'running') log(`view ${def.name}: replication slot was recreated; backfilling again`);
+        if (historyLost && meta.status === 'running') log(`view ${def.name}: the source's history was lost (new replication slot); backfilling again`);
         toBackfill.push(v);
       }
     }
-    this.reflected = from;
-    this.durable = from;
-    this.ackable = from;
-    log(`restored ${this.views.size} view(s); streaming from ${formatLsn(from)}`);
-    this.stream = new PgChangeStream(
-      { url: this.opts.pgUrl, slot: this.opts.slot, publication: this.opts.publication, markerPrefix: 'deltaview', log },
-      {
-        onTransaction: (tx) => this.onTransaction(tx),
-        onPosition: (lsn) => this.enqueue([], lsn),
-        onDisconnect: () => {},
-        resumeLsn: () => this.resumeLsn(),
-        ackLsn: () => this.ackLsn(),
-      },
-    );
-    await this.stream.start();
-    this.checkpointTimer = setInterval(() => void this.writeCheckpoint(), CHECKPOINT_MS);
-    this.checkpointTimer.unref();
+    this.positions.init(from);
+    log(`restored ${this.views.size} view(s); streaming from ${this.source.formatPosition(from)}`);
+    await this.source.start({
+      onTransaction: (tx) => this.onTransaction(tx),
+      onPosition: (p) => this.enqueue([], p),
+      resumePosition: () => this.positions.resumePosition(),
+      ackPosition: () => this.positions.ackPosition(),
+    });
+    this.positions.start();
     for (const v of toBackfill) this.startBackfill(v);
   }
 
@@ -210,14 +147,11 @@ export class Pipeline {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    await this.stream?.stop();
+    await this.source.stop();
     await this.chain;
-    this.checkpointing = false;
-    await this.writeCheckpoint().catch(() => {});
-    for (const w of this.waiters) w.resolve(false);
-    this.waiters.clear();
-    await this.db.end().catch(() => {});
+    await this.positions.stop();
+    this.waiters.cancel();
+    await this.source.close();
   }
 
   // ---------------------------------------------------------------- views API
@@ -232,7 +166,7 @@ export class Pipeline {
 
   /** Compiles, registers and starts backfilling a view. Resolves once it is registered. */
   async create(sql: string): Promise<ViewInfo> {
-    const compiled = await compileView(sql, this.catalog, this.settings);
+    const compiled = await compileView(sql, this.source.catalog, this.source.settings());
     const name = compiled.name;
     if (!VIEW_NAME.test(name)) {
       throw new DeltaviewError('bad_request', `view name "${name}" is not usable: view names are identifiers (letters, digits, _ and $, starting with a letter or _, at most 63 characters) because they appear in URLs and Redis keys`);
@@ -240,7 +174,7 @@ export class Pipeline {
     if (this.views.has(name) || this.reserved.has(name)) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
     this.reserved.add(name);
     try {
-      for (const t of compiled.sources) await addSourceTable(this.db, this.opts.publication, t);
+      for (const t of compiled.sources) await this.source.includeRelation(t);
       const def: StoredViewDef = {
         name,
         sql: compiled.sql,
@@ -249,12 +183,11 @@ export class Pipeline {
         key: compiled.key,
       };
       if (!(await this.opts.store.putViewDef(def))) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
-      const v: ViewState = {
-        def, compiled, mapper: new SourceMapper(compiled.sources), status: 'backfilling', error: null,
-        applied: 0n, liveFrom: null, buffer: [], backfill: null,
-        hold: null, seq: 0, lastToken: null, backfillFailures: 0,
-      };
-      this.views.set(name, v);
+      const v = newViewState(def, 0, null, null);
+      v.status = 'backfilling';
+      v.buffer = [];
+      this.setCompiled(v, compiled);
+      this.views.set(v);
       this.startBackfill(v);
       return this.info(v);
     } finally {
@@ -266,7 +199,7 @@ export class Pipeline {
     const v = this.state(name);
     this.views.delete(name);
     v.hold = null;
-    for (const w of [...this.waiters]) if (w.view === name) this.settle(w, false);
+    this.waiters.cancel(name);
     for (const l of this.listeners) l.gone(name, 'not_found', `view "${name}" was deleted`);
     await this.chain; // commits already issued for it land before its keys go
     await this.opts.store.deleteView(name);
@@ -274,31 +207,22 @@ export class Pipeline {
   }
 
   /** The position the view reflects (null while it is not live). */
-  reflectedLsn(name: string): bigint | null {
-    const v = this.state(name);
-    return this.viewReflected(v);
+  reflectedLsn(name: string): Position | null {
+    return this.viewReflected(this.state(name));
   }
 
   /**
    * Waits until the view is live and reflects every transaction ending at or before `lsn`
    * (0n: just live). Resolves false on timeout.
    */
-  waitFor(name: string, lsn: bigint, timeoutMs: number): Promise<boolean> {
+  waitFor(name: string, lsn: Position, timeoutMs: number): Promise<boolean> {
     const v = this.state(name);
     if (v.status === 'failed') return Promise.resolve(false);
     const r = this.viewReflected(v);
     if (r !== null && r >= lsn) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const w: Waiter = { view: name, lsn, resolve };
-      this.waiters.add(w);
-      const t = setTimeout(() => this.settle(w, false), timeoutMs);
-      t.unref();
-      if (v.liveFrom !== null && lsn > 0n) this.requestMarker();
-    });
-  }
-
-  private settle(w: Waiter, ok: boolean): void {
-    if (this.waiters.delete(w)) w.resolve(ok);
+    const p = this.waiters.wait(name, lsn, timeoutMs);
+    if (v.liveFrom !== null && lsn > 0n) this.source.requestPosition();
+    return p;
   }
 
   private state(name: string): ViewState {
@@ -320,9 +244,22 @@ export class Pipeline {
     };
   }
 
-  private viewReflected(v: ViewState): bigint | null {
+  private viewReflected(v: ViewState): Position | null {
     if (v.liveFrom === null || v.status !== 'running') return null;
-    return v.liveFrom > this.reflected ? v.liveFrom : this.reflected;
+    const r = this.positions.reflected;
+    return v.liveFrom > r ? v.liveFrom : r;
+  }
+
+  private reflectedByName = (name: string): Position | null => {
+    const v = this.views.get(name);
+    return v ? this.viewReflected(v) : null;
+  };
+
+  /** Installs a (re)compiled dataflow and indexes the view by the relations it reads. */
+  private setCompiled(v: ViewState, compiled: NonNullable<ViewState['compiled']>): void {
+    v.compiled = compiled;
+    v.mapper = new SourceMapper(compiled.sources);
+    if (this.views.get(v.def.name) === v) this.views.reindex(v);
   }
 
   // ---------------------------------------------------------------- stream
@@ -331,7 +268,9 @@ export class Pipeline {
     // While recovering, the stream is being stopped; everything after `durable` is streamed again.
     if (this.recovering) return;
     const commits: Promise<boolean>[] = [];
-    for (const v of this.views.values()) {
+    const relations = new Set<string>();
+    for (const c of tx.changes) relations.add(c.relation.id);
+    for (const v of this.views.reading(relations)) {
       if (v.status === 'failed' || !v.mapper || tx.endLsn <= v.applied) continue;
       const changes = v.mapper.changesFor(tx);
       if (!Array.isArray(changes)) {
@@ -358,18 +297,18 @@ export class Pipeline {
    * changed. The promise resolves true once committed, false when the commit failed (storage
    * recovery has then been started).
    */
-  private apply(v: ViewState, lsn: bigint, changes: readonly SourceChange[]): Promise<boolean> | null {
+  private apply(v: ViewState, lsn: Position, changes: readonly SourceChange[]): Promise<boolean> | null {
     let delta;
     try {
       delta = v.compiled!.step(changes);
     } catch (err) {
       if (!(err instanceof SqlRuntimeError)) this.opts.log(`view ${v.def.name}: internal error: ${(err as Error).stack}`);
-      void this.failView(v, `evaluating the view failed at ${formatLsn(lsn)}: ${(err as Error).message}`);
+      void this.failView(v, `evaluating the view failed at ${this.source.formatPosition(lsn)}: ${(err as Error).message}`);
       return null;
     }
     if (!delta) return null;
     this.inflight++;
-    if (this.inflight > MAX_INFLIGHT) this.stream?.pause();
+    if (this.inflight > MAX_INFLIGHT) this.source.pause();
     const name = v.def.name;
     return this.opts.store.commit(name, lsn, v.seq++, delta).then(
       (res) => {
@@ -392,83 +331,20 @@ export class Pipeline {
 
   private released(): void {
     if (this.inflight > 0) this.inflight--;
-    if (this.inflight < MAX_INFLIGHT / 4) this.stream?.resume();
+    if (this.inflight < MAX_INFLIGHT / 4) this.source.resume();
   }
 
-  /** Advances `reflected` to lsn once everything issued before (and `commits`) has resolved. */
-  private enqueue(commits: Promise<boolean>[], lsn: bigint): void {
+  /** Advances `reflected` to `p` once everything issued before (and `commits`) has resolved. */
+  private enqueue(commits: Promise<boolean>[], p: Position): void {
     const prev = this.chain;
     this.chain = (commits.length === 0 ? prev : Promise.all([prev, ...commits]).then(() => {}))
-      .then(() => this.reflect(lsn))
-      .catch((err: Error) => this.opts.log(`internal error while advancing to ${formatLsn(lsn)}: ${err.stack}`));
+      .then(() => this.reflect(p))
+      .catch((err: Error) => this.opts.log(`internal error while advancing to ${this.source.formatPosition(p)}: ${err.stack}`));
   }
 
-  private reflect(lsn: bigint): void {
-    if (this.recovering || lsn <= this.reflected) return;
-    this.reflected = lsn;
-    for (const w of this.waiters) {
-      const v = this.views.get(w.view);
-      if (!v) continue;
-      const r = this.viewReflected(v);
-      if (r !== null && r >= w.lsn) this.settle(w, true);
-    }
-  }
-
-  /** Where streaming (re)starts: everything before it is stored (or held for a backfill). */
-  private resumeLsn(): bigint {
-    let d = this.durable;
-    for (const v of this.views.values()) if (v.hold !== null && v.hold < d) d = v.hold;
-    return d;
-  }
-
-  /** How far the slot may be acknowledged: the resume point, as of ACK_DELAY_MS ago. */
-  private ackLsn(): bigint {
-    const cutoff = Date.now() - ACK_DELAY_MS;
-    while (this.recentDurable.length > 0 && this.recentDurable[0]!.at <= cutoff) this.ackable = this.recentDurable.shift()!.lsn;
-    const r = this.resumeLsn();
-    return this.ackable < r ? this.ackable : r;
-  }
-
-  private async writeCheckpoint(): Promise<void> {
-    if (this.checkpointing || this.recovering) return;
-    const target = this.reflected;
-    if (target <= this.durable) return;
-    this.checkpointing = true;
-    try {
-      const live = [...this.views.values()].filter((v) => v.status === 'running' && v.liveFrom !== null).map((v) => v.def.name);
-      await this.opts.store.setCheckpoint(target, this.opts.slot, live);
-      if (!this.recovering && target > this.durable) {
-        this.durable = target;
-        this.recentDurable.push({ at: Date.now(), lsn: target });
-      }
-      this.stream?.acknowledgeNow();
-    } catch (err) {
-      this.opts.log(`checkpoint failed: ${(err as Error).message}`);
-    } finally {
-      this.checkpointing = false;
-    }
-  }
-
-  /** Emits a position marker into the WAL so that idle streams prove their position quickly. */
-  private requestMarker(): void {
-    if (this.markerInFlight) {
-      this.markerAgain = true;
-      return;
-    }
-    this.markerInFlight = true;
-    this.db
-      .query("SELECT pg_logical_emit_message(false, 'deltaview', '')")
-      .catch((err: Error) => this.opts.log(`position marker failed: ${err.message}`))
-      .finally(() => {
-        // allow the next marker once this one has had time to arrive
-        setTimeout(() => {
-          this.markerInFlight = false;
-          if (this.markerAgain && this.waiters.size > 0) {
-            this.markerAgain = false;
-            this.requestMarker();
-          }
-        }, 5).unref();
-      });
+  private reflect(p: Position): void {
+    if (this.recovering || !this.positions.advance(p)) return;
+    this.waiters.settleReached(this.reflectedByName);
   }
 
   /**
@@ -478,15 +354,14 @@ export class Pipeline {
   private async restoreState(v: ViewState): Promise<void> {
     if (!v.compiled?.stateful) return;
     const started = Date.now();
-    const compiled = await compileView(v.def.sql, this.catalog, this.settings);
+    const compiled = await compileView(v.def.sql, this.source.catalog, this.source.settings());
     let entries = 0;
     for await (const chunk of this.opts.store.readState(v.def.name)) {
       compiled.restore(chunk);
       entries += chunk.length;
     }
     if (entries === 0) compiled.restore([]);
-    v.compiled = compiled;
-    v.mapper = new SourceMapper(compiled.sources);
+    this.setCompiled(v, compiled);
     this.opts.log(`view ${v.def.name}: operator state restored from ${entries} stored input rows in ${Date.now() - started} ms`);
   }
 
@@ -497,8 +372,8 @@ export class Pipeline {
     v.buffer = [];
     v.liveFrom = null;
     v.backfill = { rowsDone: 0, rowsEstimated: 0 };
-    // Hold the slot from before the snapshot exists (S >= reflected) until the handoff lands.
-    v.hold = this.reflected;
+    // Hold the source from before the snapshot exists (S >= reflected) until the handoff lands.
+    v.hold = this.positions.reflected;
     this.backfill(v).catch((err: Error) => {
       if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed') return;
       const definite = err instanceof SqlRuntimeError || err instanceof DeltaviewError;
@@ -516,50 +391,17 @@ export class Pipeline {
   }
 
   private async backfill(v: ViewState): Promise<void> {
-    const { store, log } = this.opts;
     const name = v.def.name;
-    if (v.compiled!.stateful) {
-      // every attempt starts from empty operator state
-      v.compiled = await compileView(v.def.sql, this.catalog, this.settings);
-      v.mapper = new SourceMapper(v.compiled.sources);
-    }
-    const compiled = v.compiled!;
     const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling';
-    await store.beginBackfill(name);
-    const started = Date.now();
-    const snap = await openSnapshot(this.opts.pgUrl);
-    let snapshotLsn: bigint;
-    try {
-      snapshotLsn = snap.lsn;
-      v.hold = snapshotLsn; // what ends at or before S is in the snapshot; what ends after is only in memory
-      let estimated = 0;
-      for (const t of compiled.sources) estimated += await snap.estimateRows(t);
-      v.backfill = { rowsDone: 0, rowsEstimated: estimated };
-      log(`view ${name}: backfilling from snapshot at ${formatLsn(snapshotLsn)} (~${estimated} source rows)`);
-      let done = 0;
-      let lastLog = Date.now();
-      const initial = compiled.initialize();
-      if (initial) await store.writeBackfill(name, initial.changes, initial.state, 0);
-      for (const t of compiled.sources) {
-        await snap.readTable(t, this.opts.backfillBatch ?? 5000, async (rows) => {
-          if (!alive()) throw new Error('view was deleted');
-          const delta = compiled.step(rows.map((row) => ({ kind: 'insert', table: t.id, row })));
-          done += rows.length;
-          v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done) };
-          if (delta) await store.writeBackfill(name, delta.changes, delta.state, done);
-          if (Date.now() - lastLog > 5000) {
-            lastLog = Date.now();
-            log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows`);
-          }
-        });
-      }
-      if (!alive()) return;
-      await store.finishBackfill(name, snapshotLsn);
-      log(`view ${name}: backfilled ${done} rows in ${Date.now() - started} ms; running`);
-    } finally {
-      await snap.close();
-    }
-    if (!alive()) return;
+    const snapshotLsn = await backfillView(v, {
+      source: this.source,
+      store: this.opts.store,
+      log: this.opts.log,
+      batch: this.opts.backfillBatch ?? 5000,
+      alive,
+    });
+    if (snapshotLsn === null || !alive()) return;
+    this.views.reindex(v);
     if (this.recovering) throw new Error('storage is recovering');
     // Synchronously hand over from the buffer to the live stream: no transaction can slip between.
     v.status = 'running';
@@ -587,13 +429,7 @@ export class Pipeline {
       v.hold = null;
       v.backfillFailures = 0;
       v.liveFrom = last;
-      let pending = false;
-      for (const w of this.waiters) {
-        if (w.view !== name) continue;
-        if ((this.viewReflected(v) ?? -1n) >= w.lsn) this.settle(w, true);
-        else pending = true;
-      }
-      if (pending) this.requestMarker();
+      if (this.waiters.settleReached(this.reflectedByName, name)) this.source.requestPosition();
     });
   }
 
@@ -606,28 +442,29 @@ export class Pipeline {
     v.buffer = null;
     v.hold = null;
     this.opts.log(`view ${v.def.name} failed: ${message}`);
-    for (const w of [...this.waiters]) if (w.view === v.def.name) this.settle(w, false);
+    this.waiters.cancel(v.def.name);
     for (const l of this.listeners) l.gone(v.def.name, 'view_failed', message);
     if (this.views.get(v.def.name) === v) await this.opts.store.markFailed(v.def.name, message).catch(() => {});
   }
 
   /**
-   * Redis rejected a commit: what is in memory past the stored positions can no longer be
-   * trusted. Stop the stream, reload every running view's stored position and sequence,
-   * republish diffs that landed but whose replies were lost, and stream again from the
-   * lowest stored position.
+   * Storage rejected a commit: what is in memory past the stored positions can no longer be
+   * trusted. Stop the stream, reload every running view's stored position and sequence (and
+   * operator state), republish diffs that landed but whose replies were lost, and stream again
+   * from the lowest stored position.
    */
   private onStoreFailure(err: Error): void {
     if (this.recovering || this.stopped) return;
     this.recovering = true;
+    this.positions.suspended = true;
     this.opts.log(`storage failed (${err.message}); restarting the stream from the stored positions`);
     void (async () => {
       let delay = 200;
-      await this.stream?.stop();
+      await this.source.stop();
       await this.chain;
       while (!this.stopped) {
         try {
-          let from = this.durable;
+          let from = this.positions.durable;
           for (const v of this.views.values()) {
             if (v.status !== 'running') continue; // backfilling views retry on their own; failed ones are out
             const meta = await this.opts.store.getMeta(v.def.name);
@@ -641,18 +478,17 @@ export class Pipeline {
             if (meta.lsn < from) from = meta.lsn;
             await this.republish(v, meta.token);
           }
-          this.durable = from;
-          this.recentDurable = this.recentDurable.filter((d) => d.lsn <= from);
-          if (this.ackable > from) this.ackable = from;
-          this.reflected = from;
+          this.positions.rewind(from);
           this.inflight = 0;
           this.chain = Promise.resolve();
           this.recovering = false;
-          await this.stream?.start(true);
-          this.opts.log(`stream restarted from ${formatLsn(this.resumeLsn())}`);
+          this.positions.suspended = false;
+          await this.source.restart();
+          this.opts.log(`stream restarted from ${this.source.formatPosition(this.positions.resumePosition())}`);
           return;
         } catch (e) {
           this.recovering = true;
+          this.positions.suspended = true;
           this.opts.log(`recovery attempt failed: ${(e as Error).message}; retrying in ${delay} ms`);
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(delay * 2, 5000);

@@ -1,10 +1,12 @@
 /**
- * Builds the running server: pipeline + HTTP app + subscriptions on one port.
- * The one composition module (src/main.ts adds configuration and embedded services).
+ * Builds the running server: the source, the store, the runtime, the HTTP app
+ * and subscriptions on one port. The one composition module (src/main.ts adds
+ * configuration and embedded services).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { PgSource } from '../cdc/pg/source.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
 import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
@@ -32,7 +34,8 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await RedisStore.connect(opts.redisUrl, opts.log);
-  const pipeline = new Pipeline({ pgUrl: opts.pgUrl, store, slot: opts.slot, publication: opts.publication, log: opts.log });
+  const source = new PgSource({ url: opts.pgUrl, slot: opts.slot, publication: opts.publication, log: opts.log });
+  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log });
   try {
     await pipeline.start();
   } catch (err) {

@@ -13,7 +13,7 @@ export interface Column {
 
 /** A source table as resolved in the source database. */
 export interface TableInfo {
-  /** Stable identifier of the source table (PostgreSQL: the relation OID as a string, e.g. "16384"). */
+  /** Stable identifier of the source table, namespaced by source (PostgreSQL: `pg:<relation OID>`, e.g. "pg:16384"). */
   readonly id: string;
   readonly schema: string;
   readonly name: string;

@@ -5,6 +5,7 @@
  * the transactions buffered during the backfill are committed.
  * Usage: tsx crash-after-backfill.ts <pg url> <redis url>
  */
+import { PgSource } from '../../src/cdc/pg/source.ts';
 import { Pipeline } from '../../src/runtime/pipeline.ts';
 import { RedisStore } from '../../src/storage/redis-store.ts';
 
@@ -22,6 +23,6 @@ store.finishBackfill = async (name, lsn) => {
   process.kill(process.pid, 'SIGKILL');
   return token;
 };
-const p = new Pipeline({ pgUrl, store, slot: 'deltaview', publication: 'deltaview', log: () => {}, backfillBatch: 200 });
+const p = new Pipeline({ source: new PgSource({ url: pgUrl, slot: 'deltaview', publication: 'deltaview', log: () => {} }), store, slot: 'deltaview', log: () => {}, backfillBatch: 200 });
 await p.start();
 await p.create('CREATE MATERIALIZED VIEW mv AS SELECT id, v FROM t');

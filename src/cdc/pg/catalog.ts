@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { typeFromOid } from '../../values/index.ts';
 import type { Column, SqlSettings, TableCatalog, TableInfo } from '../../views/types.ts';
 import { SqlError } from '../../errors.ts';
-import { quoteIdent } from './connection.ts';
+import { quoteIdent, relationId } from './connection.ts';
 
 type Queryable = Pick<pg.Client, 'query'>;
 
@@ -52,7 +52,7 @@ export class PgTableCatalog implements TableCatalog {
     );
     const attnums = cols.rows.map((c) => c.attnum);
     const primaryKey = keyRows.rows.map((k) => attnums.indexOf(k.attnum)).filter((i) => i >= 0);
-    return { id: oid, schema, name, columns, primaryKey };
+    return { id: relationId(oid), schema, name, columns, primaryKey };
   }
 }
 

@@ -30,3 +30,14 @@ export function quoteIdent(name: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** Relation ids of the PostgreSQL source are `pg:<relation OID>`. */
+export function relationId(oid: number | string): string {
+  return `pg:${oid}`;
+}
+
+/** The relation OID inside a PostgreSQL relation id. */
+export function relationOid(id: string): string {
+  if (!id.startsWith('pg:')) throw new Error(`not a PostgreSQL relation id: ${id}`);
+  return id.slice(3);
+}

@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import { DeltaviewError } from '../../errors.ts';
 import type { TableInfo } from '../../views/types.ts';
-import { quoteIdent } from './connection.ts';
+import { quoteIdent, relationOid } from './connection.ts';
 import { parseLsn } from './lsn.ts';
 
 type Queryable = Pick<pg.Client, 'query'>;
@@ -42,13 +42,13 @@ export async function addSourceTable(db: Queryable, publication: string, table: 
   const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   const fix = `ALTER TABLE ${qualified} REPLICA IDENTITY FULL; ALTER PUBLICATION ${quoteIdent(publication)} ADD TABLE ${qualified};`;
   try {
-    const ident = await db.query<{ relreplident: string }>('SELECT relreplident FROM pg_class WHERE oid = $1::oid', [table.id]);
+    const ident = await db.query<{ relreplident: string }>('SELECT relreplident FROM pg_class WHERE oid = $1::oid', [relationOid(table.id)]);
     if (ident.rows[0]?.relreplident !== 'f') {
       await db.query(`ALTER TABLE ${qualified} REPLICA IDENTITY FULL`);
     }
     const member = await db.query(
       'SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $1 AND pr.prrelid = $2::oid',
-      [publication, table.id],
+      [publication, relationOid(table.id)],
     );
     if (member.rowCount === 0) {
       await db.query(`ALTER PUBLICATION ${quoteIdent(publication)} ADD TABLE ${qualified}`);

@@ -8,21 +8,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { decodeText } from '../../values/index.ts';
 import type { Row } from '../../values/types.ts';
-import type { TableInfo } from '../../views/types.ts';
-import { clientConfig, quoteIdent, RAW_TEXT_TYPES } from './connection.ts';
+import type { SourceSnapshot } from '../types.ts';
+import { clientConfig, quoteIdent, RAW_TEXT_TYPES, relationOid } from './connection.ts';
 import { parseLsn } from './lsn.ts';
 
-export interface Snapshot {
-  /** The consistent point: the snapshot reflects every transaction with endLsn <= lsn. */
-  readonly lsn: bigint;
-  /** Reads a whole table as of the snapshot, in batches. */
-  readTable(table: TableInfo, batchSize: number, onBatch: (rows: Row[]) => Promise<void> | void): Promise<number>;
-  /** Approximate row count (planner statistics), for progress reports. */
-  estimateRows(table: TableInfo): Promise<number>;
-  close(): Promise<void>;
-}
-
-export async function openSnapshot(url: string): Promise<Snapshot> {
+/** Opens a snapshot (SourceSnapshot: estimateRows uses planner statistics). */
+export async function openSnapshot(url: string): Promise<SourceSnapshot> {
   const repl = new pg.Client({ ...clientConfig(url), replication: 'database' } as pg.ClientConfig);
   const reader = new pg.Client({ ...clientConfig(url), types: RAW_TEXT_TYPES });
   // A connection PostgreSQL drops mid-backfill fails the pending query (and with it the
@@ -40,12 +31,12 @@ export async function openSnapshot(url: string): Promise<Snapshot> {
     if (!row) throw new Error('CREATE_REPLICATION_SLOT returned nothing');
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await reader.query(`SET TRANSACTION SNAPSHOT '${row.snapshot_name.replace(/'/g, "''")}'`);
-    const lsn = parseLsn(row.consistent_point);
+    const position = parseLsn(row.consistent_point);
     let cursorNo = 0;
     return {
-      lsn,
+      position,
       async estimateRows(table) {
-        const r = await reader.query<{ n: string }>('SELECT GREATEST(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = $1::oid', [table.id]);
+        const r = await reader.query<{ n: string }>('SELECT GREATEST(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = $1::oid', [relationOid(table.id)]);
         return Number(r.rows[0]?.n ?? 0);
       },
       async readTable(table, batchSize, onBatch) {

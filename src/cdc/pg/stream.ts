@@ -13,7 +13,7 @@ import type { Pgoutput } from 'pg-logical-replication';
 import { decodeText, typeFromOid } from '../../values/index.ts';
 import type { Row } from '../../values/types.ts';
 import type { RelationShape, SourceTx, StreamChange } from '../types.ts';
-import { clientConfig } from './connection.ts';
+import { clientConfig, relationId } from './connection.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
 
 /** What the stream calls; all callbacks are synchronous and run in stream order. */
@@ -262,7 +262,7 @@ export class PgChangeStream {
     for (const c of msg.columns) c.parser = identity;
     const columns = msg.columns.map((c) => ({ name: c.name, type: typeFromOid(c.typeOid, c.typeMod) }));
     const shape: RelationShape = {
-      id: String(msg.relationOid),
+      id: relationId(msg.relationOid),
       schema: msg.schema,
       name: msg.name,
       columns,

@@ -1,0 +1,130 @@
+/**
+ * PostgreSQL as a Source: the catalog, publication and slot setup, the
+ * pgoutput change stream, exported-snapshot backfills and position markers,
+ * behind the runtime's one Source interface. The only place that opens
+ * PostgreSQL connections.
+ */
+import pg from 'pg';
+import { DeltaviewError } from '../../errors.ts';
+import type { SqlSettings, TableInfo } from '../../views/types.ts';
+import type { Position, Source, SourceHandler, SourceSnapshot } from '../types.ts';
+import { PgTableCatalog, readSqlSettings } from './catalog.ts';
+import { clientConfig } from './connection.ts';
+import { formatLsn } from './lsn.ts';
+import { addSourceTable, checkWalLevel, createSlot, ensurePublication, slotState } from './setup.ts';
+import { openSnapshot } from './snapshot.ts';
+import { PgChangeStream } from './stream.ts';
+
+export interface PgSourceOptions {
+  readonly url: string;
+  readonly slot: string;
+  readonly publication: string;
+  readonly log: (msg: string) => void;
+}
+
+/** Prefix of the pg_logical_emit_message markers that prove the stream's position. */
+const MARKER_PREFIX = 'deltaview';
+
+export class PgSource implements Source {
+  readonly id = 'pg';
+  readonly catalog: PgTableCatalog;
+  private readonly db: pg.Pool;
+  private sqlSettings: SqlSettings = { cCollation: true, asciiCaseMapping: true };
+  private stream: PgChangeStream | null = null;
+  private markerInFlight = false;
+  private markerAgain = false;
+
+  constructor(private readonly opts: PgSourceOptions) {
+    this.db = new pg.Pool({ ...clientConfig(opts.url), max: 4 });
+    this.db.on('error', (err) => opts.log(`postgres pool: ${err.message}`));
+    this.catalog = new PgTableCatalog(this.db);
+  }
+
+  formatPosition(p: Position): string {
+    return formatLsn(p);
+  }
+
+  settings(): SqlSettings {
+    return this.sqlSettings;
+  }
+
+  async prepare(): Promise<{ historyLost: boolean }> {
+    await checkWalLevel(this.db);
+    await ensurePublication(this.db, this.opts.publication);
+    this.sqlSettings = await readSqlSettings(this.db);
+    if (await slotState(this.db, this.opts.slot)) return { historyLost: false };
+    await createSlot(this.db, this.opts.slot);
+    this.opts.log(`created replication slot "${this.opts.slot}"`);
+    return { historyLost: true };
+  }
+
+  includeRelation(table: TableInfo): Promise<void> {
+    return addSourceTable(this.db, this.opts.publication, table);
+  }
+
+  async start(handler: SourceHandler): Promise<void> {
+    if (this.stream) throw new DeltaviewError('internal', 'PostgreSQL source already started');
+    this.stream = new PgChangeStream(
+      { url: this.opts.url, slot: this.opts.slot, publication: this.opts.publication, markerPrefix: MARKER_PREFIX, log: this.opts.log },
+      {
+        onTransaction: (tx) => handler.onTransaction(tx),
+        onPosition: (lsn) => handler.onPosition(lsn),
+        onDisconnect: () => {},
+        resumeLsn: () => handler.resumePosition(),
+        ackLsn: () => handler.ackPosition(),
+      },
+    );
+    await this.stream.start();
+  }
+
+  async restart(): Promise<void> {
+    await this.stream?.start(true);
+  }
+
+  async stop(): Promise<void> {
+    await this.stream?.stop();
+  }
+
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
+  acknowledgeNow(): void {
+    this.stream?.acknowledgeNow();
+  }
+
+  /** Emits a position marker into the WAL (at most one in flight; a request meanwhile sends one more after it). */
+  requestPosition(): void {
+    if (this.markerInFlight) {
+      this.markerAgain = true;
+      return;
+    }
+    this.markerInFlight = true;
+    this.db
+      .query(`SELECT pg_logical_emit_message(false, '${MARKER_PREFIX}', '')`)
+      .catch((err: Error) => this.opts.log(`position marker failed: ${err.message}`))
+      .finally(() => {
+        // allow the next marker once this one has had time to arrive
+        setTimeout(() => {
+          this.markerInFlight = false;
+          if (this.markerAgain) {
+            this.markerAgain = false;
+            this.requestPosition();
+          }
+        }, 5).unref();
+      });
+  }
+
+  openSnapshot(): Promise<SourceSnapshot> {
+    return openSnapshot(this.opts.url);
+  }
+
+  async close(): Promise<void> {
+    await this.stream?.stop();
+    await this.db.end().catch(() => {});
+  }
+}

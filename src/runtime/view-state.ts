@@ -1,0 +1,108 @@
+/**
+ * The runtime's record of one view (status, positions, sequence number,
+ * backfill progress) and the index of views by the relations they read, so
+ * that a transaction costs nothing for views that do not read its tables.
+ */
+import type { Position } from '../cdc/types.ts';
+import type { StoredViewDef } from '../storage/redis-store.ts';
+import type { CompiledView, SourceChange } from '../views/types.ts';
+import type { SourceMapper } from './source-mapping.ts';
+
+export type ViewStatus = 'backfilling' | 'running' | 'failed';
+
+export interface ViewState {
+  readonly def: StoredViewDef;
+  compiled: CompiledView | null;
+  mapper: SourceMapper | null;
+  status: ViewStatus;
+  error: string | null;
+  /** The view has been fed every transaction (of its relations) ending at or before it. */
+  applied: Position;
+  /** Set once the view is live; its reflected position is max(liveFrom, the runtime's reflected). */
+  liveFrom: Position | null;
+  /** Transactions for the view's relations that arrived while it was backfilling. */
+  buffer: { endLsn: Position; changes: SourceChange[] }[] | null;
+  backfill: { rowsDone: number; rowsEstimated: number } | null;
+  /** While backfilling: the source must not be acknowledged past this (it exists only in memory). */
+  hold: Position | null;
+  /** Sequence number the view's next commit carries. */
+  seq: number;
+  /** Token of the last diff published to subscribers. */
+  lastToken: string | null;
+  /** Consecutive backfill attempts that failed on I/O. */
+  backfillFailures: number;
+}
+
+/** A fresh record for a view (failed until restored or backfilled). */
+export function newViewState(def: StoredViewDef, seq: number, lastToken: string | null, error: string | null): ViewState {
+  return {
+    def, compiled: null, mapper: null, status: 'failed', error,
+    applied: 0n, liveFrom: null, buffer: null, backfill: null,
+    hold: null, seq, lastToken, backfillFailures: 0,
+  };
+}
+
+/** Views by name, and by the relation ids they read. */
+export class ViewIndex {
+  private readonly byName = new Map<string, ViewState>();
+  private readonly byRelation = new Map<string, Set<ViewState>>();
+  private readonly relationsOf = new Map<ViewState, readonly string[]>();
+
+  get(name: string): ViewState | undefined {
+    return this.byName.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  values(): IterableIterator<ViewState> {
+    return this.byName.values();
+  }
+
+  /** Adds or replaces the view under its name. */
+  set(v: ViewState): void {
+    const old = this.byName.get(v.def.name);
+    if (old) this.unindex(old);
+    this.byName.set(v.def.name, v);
+    this.reindex(v);
+  }
+
+  delete(name: string): void {
+    const v = this.byName.get(name);
+    if (!v) return;
+    this.unindex(v);
+    this.byName.delete(name);
+  }
+
+  /** Records the relations the view reads now (after it was (re)compiled). */
+  reindex(v: ViewState): void {
+    this.unindex(v);
+    const ids = v.compiled?.sources.map((t) => t.id) ?? [];
+    this.relationsOf.set(v, ids);
+    for (const id of ids) {
+      let set = this.byRelation.get(id);
+      if (!set) {
+        set = new Set();
+        this.byRelation.set(id, set);
+      }
+      set.add(v);
+    }
+  }
+
+  /** The views that read any of the relations. */
+  reading(relationIds: Iterable<string>): Set<ViewState> {
+    const out = new Set<ViewState>();
+    for (const id of relationIds) for (const v of this.byRelation.get(id) ?? []) out.add(v);
+    return out;
+  }
+
+  private unindex(v: ViewState): void {
+    for (const id of this.relationsOf.get(v) ?? []) this.byRelation.get(id)?.delete(v);
+    this.relationsOf.delete(v);
+  }
+}

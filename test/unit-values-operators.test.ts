@@ -259,11 +259,11 @@ test('type catalog', () => {
   assert.equal(ia.elem?.name, 'int4');
   assert.equal(ia.oid, 1007);
   assert.equal(parseTypeName('text[]').display, 'text[]');
-  assert.equal(parseTypeName('interval').name, 'other');
+  assert.equal(parseTypeName('interval').name, 'interval');
   assert.throws(() => parseTypeName('frobnicate'), SqlError);
   assert.equal(typeFromOid(1007, -1).elem?.name, 'int4');
   assert.equal(typeFromOid(1700, ((10 << 16) | 2) + 4).display, 'numeric(10,2)');
-  assert.equal(typeFromOid(1186, -1).name, 'other');
+  assert.equal(typeFromOid(1186, -1).name, 'interval');
   assert.equal(typeFromOid(1043, 24).display, 'character varying(20)');
 });
 

@@ -6,9 +6,10 @@ import { decodeText, renderText } from './codec.ts';
 import { dateToTimestamp, roundTimestamp, timestampToDate } from './datetime.ts';
 import { Decimal } from './decimal.ts';
 import { floatToDecimalText } from './float-format.ts';
+import { applyIntervalTypmod, parseInterval } from './interval.ts';
 import { utf8Length } from './json.ts';
 import { numericTypmod, sameBaseType } from './sql-types.ts';
-import { Json, PgArray, PgDate, Timestamp, type Datum, type SqlType, type Value } from './types.ts';
+import { Json, PgArray, PgDate, PgInterval, Timestamp, type Datum, type SqlType, type Value } from './types.ts';
 
 /** A cast function: non-null datum in, value out. */
 export type CastFn = (v: Datum) => Value;
@@ -149,6 +150,8 @@ function typmodApplier(to: SqlType): CastFn | null {
     case 'timestamp':
     case 'timestamptz':
       return to.typmod >= 0 && to.typmod < 6 ? (v) => roundTimestamp(v as Timestamp, to.typmod) : null;
+    case 'interval':
+      return to.typmod >= 0 ? (v) => applyIntervalTypmod(v as PgInterval, to.typmod) : null;
     case 'array': {
       const elem = to.elem;
       if (elem === undefined) return null;
@@ -270,7 +273,8 @@ function jsonbCast(to: SqlType): CastFn {
  * unknown → anything through the input function (22P02 on bad input),
  * anything → text via renderText (bool → 'true', bpchar trimmed),
  * varchar(n)/char(n) truncate (char pads), numeric(p,s) rounds and checks
- * (22003 numeric field overflow), timestamp(p) rounds, date ⇄ timestamp ⇄
+ * (22003 numeric field overflow), timestamp(p) rounds, interval(p) and
+ * interval field ranges truncate/round (and steer text input), date ⇄ timestamp ⇄
  * timestamptz in UTC, bool ⇄ int4, json ⇄ jsonb, jsonb → bool/numbers,
  * arrays element-wise. A same-type cast applies the target typmod.
  * Throws SqlError('unsupported') when PostgreSQL has no such cast.
@@ -288,6 +292,12 @@ export function resolveCast(from: SqlType, to: SqlType): CastFn {
   // string types → anything (input function)
   if (isStringType(from)) {
     const strip = from.name === 'bpchar';
+    if (tn === 'interval' && to.typmod >= 0 && from.name === 'unknown') {
+      // for a literal, interval_in gets the typmod: its field range decides what a bare
+      // number means ('1'::interval day is 1 day; '1'::text::interval day is 00:00:00)
+      const typmodValue = to.typmod;
+      return (v) => applyIntervalTypmod(parseInterval(v as string, typmodValue), typmodValue);
+    }
     return then((v) => decodeText(strip ? rtrimForInput(v as string) : (v as string), to), typmod);
   }
   if (from.name === 'other' && to.name !== 'other') {

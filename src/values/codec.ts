@@ -9,7 +9,8 @@ import { Decimal } from './decimal.ts';
 import { float4Json, float4Text, float8Json, float8Text, parseFloatText } from './float-format.ts';
 import { canonicalJson, escapeJsonString } from './json.ts';
 import { parseBool, parseInt4, parseInt8, parseUuid } from './input.ts';
-import { Json, PgArray, PgDate, Timestamp, type Datum, type Row, type SqlType, type Value } from './types.ts';
+import { intervalCmpValue, intervalText, parseInterval } from './interval.ts';
+import { Json, PgArray, PgDate, PgInterval, Timestamp, type Datum, type Row, type SqlType, type Value } from './types.ts';
 
 export { canonicalJson } from './json.ts';
 
@@ -23,7 +24,8 @@ function elemOf(type: SqlType): SqlType {
  * PostgreSQL text → Value for `type`, with the type's input-function syntax
  * (as sent by pgoutput and text-mode queries with DateStyle=ISO, TimeZone=UTC,
  * extra_float_digits=1). int8 → bigint, numeric → Decimal, timestamps → Timestamp
- * (any offset, BC, infinity), date → PgDate, json/jsonb → Json (canonical
+ * (any offset, BC, infinity), date → PgDate, interval → PgInterval (any
+ * interval_in syntax), json/jsonb → Json (canonical
  * jsonb text), arrays → PgArray, bool 't'/'f' (and boolin's other spellings),
  * uuid → canonical lowercase. Text-like and 'other' types keep the text.
  * Typmods are not applied (see resolveCast). Throws SqlRuntimeError on invalid input.
@@ -59,6 +61,8 @@ export function decodeText(text: string, type: SqlType): Value {
       return parseTimestamp(text, false);
     case 'timestamptz':
       return parseTimestamp(text, true);
+    case 'interval':
+      return parseInterval(text);
     case 'json':
     case 'jsonb':
       return new Json(canonicalJson(text));
@@ -85,6 +89,7 @@ function numericJson(d: Decimal): string {
  * numbers as JSON numbers (numeric keeps its scale, floats in plain decimal
  * notation, NaN/±Infinity as strings), timestamps in XSD form
  * ("2024-01-02T03:04:05.5+00:00"), dates "2024-02-29", ±infinity as strings,
+ * intervals as their output text ("1 day 02:00:00"),
  * json as its canonical jsonb text, arrays as JSON arrays ("[1, 2]"), text
  * as a JSON string (bpchar keeps its padding), null → null.
  */
@@ -117,6 +122,8 @@ export function renderJson(v: Value, type: SqlType): string {
       return '"' + timestampText(v as Timestamp, false, true) + '"';
     case 'timestamptz':
       return '"' + timestampText(v as Timestamp, true, true) + '"';
+    case 'interval':
+      return '"' + intervalText(v as PgInterval) + '"';
     case 'json':
     case 'jsonb':
       return (v as Json).text;
@@ -147,7 +154,8 @@ export function rtrimSpaces(s: string): string {
 /**
  * PostgreSQL's output function text for a datum (what a text-mode query and
  * array_out print): bool 't'/'f', bpchar padded, floats like float8out
- * ('1e+20'), numeric with its scale, ISO dates/timestamps, arrays as
+ * ('1e+20'), numeric with its scale, ISO dates/timestamps, intervals in the
+ * postgres IntervalStyle ('1 year 2 mons -00:00:01'), arrays as
  * '{1,2,NULL}' with quoting.
  */
 export function outputText(v: Datum, type: SqlType): string {
@@ -178,6 +186,8 @@ export function outputText(v: Datum, type: SqlType): string {
       return timestampText(v as Timestamp, false, false);
     case 'timestamptz':
       return timestampText(v as Timestamp, true, false);
+    case 'interval':
+      return intervalText(v as PgInterval);
     case 'json':
     case 'jsonb':
       return (v as Json).text;
@@ -248,7 +258,9 @@ export function rowKey(values: readonly Value[], types: readonly SqlType[]): str
 /**
  * Like rowKey, but values that SQL `=` (and GROUP BY / DISTINCT) treats as
  * equal get the same key: numeric 1.5 and 1.50, bpchar with or without
- * trailing spaces, float -0 and 0. Use for grouping and join keys.
+ * trailing spaces, float -0 and 0, intervals with the same total under
+ * 30-day months and 24-hour days ('1 mon' and '30 days'; keyed by that total
+ * in microseconds). Use for grouping and join keys.
  */
 export function equalityKey(values: readonly Value[], types: readonly SqlType[]): string {
   let out = '[';
@@ -266,6 +278,8 @@ function equalityJson(v: Value, type: SqlType): string {
       return numericJson((v as Decimal).normalized());
     case 'bpchar':
       return escapeJsonString(rtrimSpaces(v as string));
+    case 'interval':
+      return '"' + intervalCmpValue(v as PgInterval).toString() + '"';
     case 'array': {
       const elem = elemOf(type);
       const parts = (v as PgArray).elements.map((e) =>
@@ -306,6 +320,9 @@ export function checkValueShape(v: Value, type: SqlType): void {
     case 'timestamp':
     case 'timestamptz':
       ok = v instanceof Timestamp;
+      break;
+    case 'interval':
+      ok = v instanceof PgInterval;
       break;
     case 'json':
     case 'jsonb':

@@ -39,7 +39,8 @@ export function civilFromDays(days: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-function daysInMonth(y: number, m: number): number {
+/** Days in month m (1–12) of astronomical year y. */
+export function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
@@ -321,6 +322,22 @@ const END_TS_MICROS = BigInt(END_TIMESTAMP_DAYS) * MICROS_PER_DAY_N;
 /** Whether epoch micros lie in PostgreSQL's timestamp range (4714-11-24 BC .. 294276-12-31). */
 export function timestampInRange(micros: bigint): boolean {
   return micros >= MIN_TS_MICROS && micros < END_TS_MICROS;
+}
+
+/** [days since 1970-01-01, microseconds since midnight] of epoch microseconds (floor division). */
+export function splitMicros(m: bigint): [number, number] {
+  if (m >= -9007199254740991n && m <= 9007199254740991n) {
+    const n = Number(m);
+    const days = Math.floor(n / MICROS_PER_DAY);
+    return [days, n - days * MICROS_PER_DAY];
+  }
+  let dq = m / MICROS_PER_DAY_N;
+  let r = m - dq * MICROS_PER_DAY_N;
+  if (r < 0n) {
+    dq -= 1n;
+    r += MICROS_PER_DAY_N;
+  }
+  return [Number(dq), Number(r)];
 }
 
 /** The timestamp at midnight of a date (date → timestamp[tz] cast, UTC session). */

@@ -7,9 +7,13 @@ import { checkInt, checkInt8, rint } from './casts.ts';
 import { lowerText, upperText } from './case-mapping.ts';
 import { renderJson, renderText } from './codec.ts';
 import { Decimal } from './decimal.ts';
+import { justifyDays, justifyHours, justifyInterval, makeInterval } from './interval.ts';
 import { utf8Length } from './json.ts';
 import { NUMERIC_RANK, plainType, T } from './sql-types.ts';
-import { Json, type SqlType, type Value } from './types.ts';
+import { dateTruncInterval, dateTruncTimestamp, datePartFloat, extractNumeric } from './time-fields.ts';
+import { makeDate } from './timestamp-arith.ts';
+import { toChar } from './to-char.ts';
+import { Json, PgDate, PgInterval, Timestamp, type SqlType, type Value } from './types.ts';
 
 /**
  * A resolved function call: cast the arguments to `args` first, then call
@@ -121,9 +125,10 @@ function strArg(t: SqlType | undefined): boolean {
  * substring/substr (2 or 3 args), btrim/ltrim/rtrim/trim (1 or 2 args),
  * replace, strpos/position, left, right, reverse, repeat, starts_with,
  * concat (not strict: skips NULLs), abs, round (numeric[, int]; float8),
- * trunc, ceil/ceiling, floor, mod, sign, to_jsonb. Text arguments are cast
- * to text (bpchar loses its padding, as in PostgreSQL). Throws
- * SqlError('unsupported') for unknown functions or argument types.
+ * trunc, ceil/ceiling, floor, mod, sign, to_jsonb, and the date/time
+ * functions of resolveTimeFunction. Text arguments are cast to text (bpchar
+ * loses its padding, as in PostgreSQL). Throws SqlError('unsupported') for
+ * unknown functions or argument types.
  */
 export function resolveFunction(name: string, args: readonly SqlType[]): ResolvedFunction {
   const n = name.toLowerCase();
@@ -131,6 +136,8 @@ export function resolveFunction(name: string, args: readonly SqlType[]): Resolve
   const a1 = args[1];
   const a2 = args[2];
   const argc = args.length;
+  const time = resolveTimeFunction(n, args);
+  if (time !== null) return time;
   switch (n) {
     case 'lower':
     case 'upper':
@@ -351,3 +358,85 @@ function ceilFloor(d: Decimal, up: boolean): Decimal {
   if (up === positive) return t.add(Decimal.fromBigInt(positive ? 1n : -1n));
   return t;
 }
+
+const TIME_ARGS = new Set<SqlType['name']>(['timestamp', 'timestamptz', 'date', 'interval']);
+
+/**
+ * The date/time functions (name already lower-case), or null when `name`
+ * is none of them:
+ * - date_trunc(text, timestamp | timestamptz | interval) → same type; a date
+ *   argument is promoted to timestamptz (PostgreSQL's choice), so the
+ *   result is timestamptz.
+ * - date_part(text, timestamp | timestamptz | date | interval) → double
+ *   precision (a date goes through timestamp, as in PostgreSQL).
+ * - extract(text, timestamp | timestamptz | date | interval) → numeric: the
+ *   function behind EXTRACT(field FROM x), which the parser maps to
+ *   extract('field', x).
+ * - to_char(timestamp | timestamptz | date, text) → text (a date formats as
+ *   timestamptz); NULL for an empty format or an infinite timestamp.
+ * - make_date(int, int, int) → date; make_interval([years[, months[, weeks[,
+ *   days[, hours[, mins[, secs]]]]]]]) → interval (positional);
+ *   justify_days / justify_hours / justify_interval(interval) → interval.
+ */
+function resolveTimeFunction(n: string, args: readonly SqlType[]): ResolvedFunction | null {
+  const a0 = args[0];
+  const a1 = args[1];
+  const argc = args.length;
+  switch (n) {
+    case 'date_trunc':
+      if (argc === 2 && strArg(a0) && a1 !== undefined && TIME_ARGS.has(a1.name)) {
+        if (a1.name === 'interval') {
+          return strict([T.text, T.interval], T.interval, (v) => dateTruncInterval(v[0] as string, v[1] as PgInterval));
+        }
+        const t = a1.name === 'timestamp' ? T.timestamp : T.timestamptz;
+        const kind = t.name === 'timestamp' ? 'timestamp' : 'timestamptz';
+        return strict([T.text, t], t, (v) => dateTruncTimestamp(v[0] as string, v[1] as Timestamp, kind));
+      }
+      break;
+    case 'date_part':
+      if (argc === 2 && strArg(a0) && a1 !== undefined && TIME_ARGS.has(a1.name)) {
+        const t = a1.name === 'date' ? T.timestamp : plainType(a1.name);
+        const kind = t.name === 'timestamptz' ? 'timestamptz' : t.name === 'interval' ? 'interval' : 'timestamp';
+        return strict([T.text, t], T.float8, (v) => datePartFloat(v[0] as string, v[1] as Timestamp | PgInterval, kind));
+      }
+      break;
+    case 'extract':
+      if (argc === 2 && strArg(a0) && a1 !== undefined && TIME_ARGS.has(a1.name)) {
+        const t = plainType(a1.name);
+        const kind = t.name === 'timestamp' ? 'timestamp' : t.name === 'timestamptz' ? 'timestamptz' : t.name === 'date' ? 'date' : 'interval';
+        return strict([T.text, t], T.numeric, (v) => extractNumeric(v[0] as string, v[1] as Timestamp | PgDate | PgInterval, kind));
+      }
+      break;
+    case 'to_char':
+      if (argc === 2 && a0 !== undefined && (a0.name === 'timestamp' || a0.name === 'timestamptz' || a0.name === 'date') && strArg(a1)) {
+        const t = a0.name === 'timestamp' ? T.timestamp : T.timestamptz;
+        const withTz = t.name === 'timestamptz';
+        return strict([t, T.text], T.text, (v) => toChar(v[0] as Timestamp, v[1] as string, withTz));
+      }
+      break;
+    case 'make_date':
+      if (argc === 3 && args.every((t) => intArg(t))) {
+        return strict([T.int4, T.int4, T.int4], T.date, (v) => makeDate(v[0] as number, v[1] as number, v[2] as number));
+      }
+      break;
+    case 'make_interval':
+      if (argc <= 7 && args.every((t, i) => (i < 6 ? intArg(t) : numericArg(t) !== null))) {
+        const types = args.map((_t, i) => (i < 6 ? T.int4 : T.float8));
+        return strict(types, T.interval, (v) => {
+          const num = (i: number): number => (v[i] as number | undefined) ?? 0;
+          return makeInterval(num(0), num(1), num(2), num(3), num(4), num(5), num(6));
+        });
+      }
+      break;
+    case 'justify_days':
+    case 'justify_hours':
+    case 'justify_interval':
+      if (argc === 1 && a0 !== undefined && a0.name === 'interval') {
+        const f = n === 'justify_days' ? justifyDays : n === 'justify_hours' ? justifyHours : justifyInterval;
+        return strict([T.interval], T.interval, (v) => f(v[0] as PgInterval));
+      }
+      break;
+  }
+  return null;
+}
+

@@ -10,9 +10,17 @@ import { checkInt, checkInt8, toFloat4 } from './casts.ts';
 import { rtrimSpaces } from './codec.ts';
 import { MAX_DATE_DAYS, MIN_DAYS } from './datetime.ts';
 import { Decimal } from './decimal.ts';
+import { compareIntervals, intervalAdd, intervalDiv, intervalMul, intervalNeg } from './interval.ts';
 import { compareCodePoints, compareJsonb } from './json.ts';
 import { NUMERIC_RANK, plainType, T, sameBaseType, withoutTypmod } from './sql-types.ts';
-import { PgArray, PgDate, Timestamp, type Datum, type Json, type SqlType, type Value } from './types.ts';
+import {
+  dateMinusInterval,
+  datePlusInterval,
+  timestampDiff,
+  timestampMinusInterval,
+  timestampPlusInterval,
+} from './timestamp-arith.ts';
+import { PgArray, PgDate, PgInterval, Timestamp, type Datum, type Json, type SqlType, type Value } from './types.ts';
 
 export { resolveCast, type CastFn } from './casts.ts';
 export { resolveFunction, type ResolvedFunction } from './functions.ts';
@@ -232,6 +240,7 @@ function comparisonType(l: SqlType, r: SqlType): [SqlType, SqlType] | null {
       case 'bool':
       case 'uuid':
       case 'jsonb':
+      case 'interval':
         return [l, r];
       case 'array':
         if (l.elem !== undefined && comparisonType(l.elem, l.elem) !== null) return [l, r];
@@ -249,7 +258,9 @@ function comparisonType(l: SqlType, r: SqlType): [SqlType, SqlType] | null {
  * float4 gives float8), integer arithmetic with overflow errors and
  * truncating division, numeric with PostgreSQL's scales, text || anything
  * non-array → text (both operands cast to text), date ± int → date,
- * date - date → int4, comparisons in the common type (strings by code
+ * date - date → int4, timestamp[tz] ± interval → same type, date ±
+ * interval → timestamp, timestamp[tz] - timestamp[tz] → interval, interval
+ * ± interval, interval * / float8 (any number), comparisons in the common type (strings by code
  * point, bpchar ignoring trailing spaces). An 'unknown' operand takes the
  * other side's type (both unknown → text). `left`/`right` of the result are
  * the types the operands must be cast to (the original type when no cast is
@@ -259,7 +270,9 @@ export function resolveBinary(op: BinaryOp, left: SqlType, right: SqlType): Reso
   let l = left;
   let r = right;
   if (op === '||') return resolveConcat(left, right);
-  if (l.name === 'unknown' && r.name === 'unknown') {
+  const special = unknownDatetimeOperand(op, left, right);
+  if (special !== null) [l, r] = special;
+  else if (l.name === 'unknown' && r.name === 'unknown') {
     if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%') throw noOperator(op, left, right);
     l = T.text;
     r = T.text;
@@ -285,6 +298,8 @@ export function resolveBinary(op: BinaryOp, left: SqlType, right: SqlType): Reso
       if (isInt(l) && r.name === 'date' && op === '+') {
         return { left: target(left, T.int4), right: target(right, T.date), result: T.date, fn: (a, b) => datePlus(b as PgDate, a as number) };
       }
+      const dt = resolveDatetimeArith(op, left, right, l, r);
+      if (dt !== null) return dt;
       if (l.name === 'date' && r.name === 'date' && op === '-') {
         return {
           left: target(left, T.date),
@@ -308,6 +323,78 @@ export function resolveBinary(op: BinaryOp, left: SqlType, right: SqlType): Reso
   }
 }
 
+const TIMESTAMPS = new Set<SqlType['name']>(['timestamp', 'timestamptz']);
+
+/**
+ * PostgreSQL's choice for an unknown literal next to a timestamp, date or
+ * interval where "same type as the other side" has no operator:
+ * ts + '1 day' and '1 day' + ts take interval, interval * '2' and
+ * interval / '2' take float8; date + unknown is ambiguous. Null when the
+ * ordinary rule applies.
+ */
+function unknownDatetimeOperand(op: BinaryOp, left: SqlType, right: SqlType): [SqlType, SqlType] | null {
+  const lu = left.name === 'unknown';
+  const ru = right.name === 'unknown';
+  if (lu === ru) return null;
+  const other = lu ? right : left;
+  if (op === '+' && TIMESTAMPS.has(other.name)) return lu ? [T.interval, right] : [left, T.interval];
+  if (op === '+' && other.name === 'date') {
+    throw new SqlError('unsupported', `operator is not unique: ${left.display} + ${right.display}`);
+  }
+  if (other.name === 'interval' && (op === '*' || (op === '/' && ru))) return lu ? [T.float8, right] : [left, T.float8];
+  return null;
+}
+
+type BinFn = (a: Datum, b: Datum) => Value;
+
+function datetimeOp(left: SqlType, right: SqlType, l: SqlType, r: SqlType, result: SqlType, fn: BinFn): ResolvedBinary {
+  return { left: target(left, l), right: target(right, r), result, fn };
+}
+
+/** timestamp/date/interval arithmetic; null when the operands are not such a pair. */
+function resolveDatetimeArith(op: BinaryOp, left: SqlType, right: SqlType, l: SqlType, r: SqlType): ResolvedBinary | null {
+  const iv = T.interval;
+  const li = l.name === 'interval';
+  const ri = r.name === 'interval';
+  if (op === '+' || op === '-') {
+    const sign = op === '+' ? 1 : -1;
+    if (li && ri) return datetimeOp(left, right, iv, iv, iv, (a, b) => intervalAdd(a as PgInterval, b as PgInterval, sign));
+    if (TIMESTAMPS.has(l.name) && ri) {
+      const t = plainType(l.name);
+      const f = op === '+' ? timestampPlusInterval : timestampMinusInterval;
+      return datetimeOp(left, right, t, iv, t, (a, b) => f(a as Timestamp, b as PgInterval));
+    }
+    if (l.name === 'date' && ri) {
+      const f = op === '+' ? datePlusInterval : dateMinusInterval;
+      return datetimeOp(left, right, T.date, iv, T.timestamp, (a, b) => f(a as PgDate, b as PgInterval));
+    }
+    if (op === '+' && li && TIMESTAMPS.has(r.name)) {
+      const t = plainType(r.name);
+      return datetimeOp(left, right, iv, t, t, (a, b) => timestampPlusInterval(b as Timestamp, a as PgInterval));
+    }
+    if (op === '+' && li && r.name === 'date') {
+      return datetimeOp(left, right, iv, T.date, T.timestamp, (a, b) => datePlusInterval(b as PgDate, a as PgInterval));
+    }
+    const dl = DATETIME_RANK[l.name];
+    const dr = DATETIME_RANK[r.name];
+    if (op === '-' && dl !== undefined && dr !== undefined && (dl > 0 || dr > 0)) {
+      const t = plainType(dl >= dr ? l.name : r.name);
+      return datetimeOp(left, right, t, t, iv, (a, b) => timestampDiff(a as Timestamp, b as Timestamp));
+    }
+    return null;
+  }
+  if (op === '*' && li && isNumeric(r)) {
+    return datetimeOp(left, right, iv, T.float8, iv, (a, b) => intervalMul(a as PgInterval, b as number));
+  }
+  if (op === '*' && isNumeric(l) && ri) {
+    return datetimeOp(left, right, T.float8, iv, iv, (a, b) => intervalMul(b as PgInterval, a as number));
+  }
+  if (op === '/' && li && isNumeric(r)) {
+    return datetimeOp(left, right, iv, T.float8, iv, (a, b) => intervalDiv(a as PgInterval, b as number));
+  }
+  return null;
+}
+
 function resolveConcat(left: SqlType, right: SqlType): ResolvedBinary {
   const ls = STRINGS.has(left.name);
   const rs = STRINGS.has(right.name);
@@ -328,8 +415,12 @@ function resolveConcat(left: SqlType, right: SqlType): ResolvedBinary {
   };
 }
 
-/** Resolves unary `-` / `+` on numeric types (int overflow checked: -(-32768)::int2 fails). */
+/**
+ * Resolves unary `-` / `+` on numeric types (int overflow checked: -(-32768)::int2 fails)
+ * and unary `-` on interval (PostgreSQL has no unary `+` for interval).
+ */
 export function resolveUnary(op: '-' | '+', t: SqlType): ResolvedUnary {
+  if (op === '-' && t.name === 'interval') return { arg: t, result: T.interval, fn: (a) => intervalNeg(a as PgInterval) };
   if (!isNumeric(t)) throw new SqlError('unsupported', `operator does not exist: ${op} ${t.display}`);
   if (op === '+') return { arg: t, result: withoutMod(t), fn: (a) => a };
   switch (t.name) {
@@ -369,7 +460,7 @@ function decimalTextCmp(a: string, b: string): number {
  * comparison: numbers exactly (float NaN above everything and equal to
  * itself, -0 = 0), numeric 1.5 = 1.50 with NaN last, strings by code point,
  * bpchar ignoring trailing spaces, false < true, -infinity < dates/timestamps
- * < infinity, jsonb by jsonb ordering, arrays element-wise (NULL elements
+ * < infinity, intervals by total with 30-day months ('1 mon' = '30 days'), jsonb by jsonb ordering, arrays element-wise (NULL elements
  * last, then shorter first). Returns negative, 0 or positive.
  */
 export function compareDatums(a: Datum, b: Datum, type: SqlType): number {
@@ -401,6 +492,8 @@ export function compareDatums(a: Datum, b: Datum, type: SqlType): number {
       if (x.infinity !== 0 || y.infinity !== 0) return x.infinity - y.infinity;
       return x.micros < y.micros ? -1 : x.micros > y.micros ? 1 : 0;
     }
+    case 'interval':
+      return compareIntervals(a as PgInterval, b as PgInterval);
     case 'json':
     case 'jsonb':
       return compareJsonb((a as Json).text, (b as Json).text, decimalTextCmp);

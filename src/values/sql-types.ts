@@ -3,6 +3,7 @@
  * PostgreSQL's display names (format_type) and typmod encodings.
  */
 import { SqlError } from '../errors.ts';
+import { INTERVAL_FULL_PRECISION, INTERVAL_FULL_RANGE, intervalDisplay, intervalRangeOf, intervalTypmod } from './interval.ts';
 import type { SqlType, TypeName } from './types.ts';
 
 interface Base {
@@ -29,6 +30,7 @@ const BASES: readonly Base[] = [
   { name: 'date', oid: 1082, arrayOid: 1182, display: 'date' },
   { name: 'timestamp', oid: 1114, arrayOid: 1115, display: 'timestamp without time zone' },
   { name: 'timestamptz', oid: 1184, arrayOid: 1185, display: 'timestamp with time zone' },
+  { name: 'interval', oid: 1186, arrayOid: 1187, display: 'interval' },
   { name: 'json', oid: 114, arrayOid: 199, display: 'json' },
   { name: 'jsonb', oid: 3802, arrayOid: 3807, display: 'jsonb' },
 ];
@@ -44,7 +46,6 @@ const OTHERS: readonly (readonly [number, number, string])[] = [
   [829, 1040, 'macaddr'],
   [869, 1041, 'inet'],
   [1083, 1183, 'time without time zone'],
-  [1186, 1187, 'interval'],
   [1266, 1270, 'time with time zone'],
   [1560, 1561, 'bit'],
   [1562, 1563, 'bit varying'],
@@ -81,6 +82,8 @@ function displayWithTypmod(name: TypeName, display: string, typmod: number): str
       return `timestamp(${typmod}) without time zone`;
     case 'timestamptz':
       return `timestamp(${typmod}) with time zone`;
+    case 'interval':
+      return intervalDisplay(typmod);
     default:
       return display;
   }
@@ -113,6 +116,7 @@ export const T = {
   date: make(baseOf('date'), -1),
   timestamp: make(baseOf('timestamp'), -1),
   timestamptz: make(baseOf('timestamptz'), -1),
+  interval: make(baseOf('interval'), -1),
   json: make(baseOf('json'), -1),
   jsonb: make(baseOf('jsonb'), -1),
   unknown: { name: 'unknown', oid: 705, typmod: -1, display: 'unknown' } as SqlType,
@@ -196,7 +200,6 @@ const OTHER_NAMES: Readonly<Record<string, number>> = {
   inet: 869,
   time: 1083,
   'time without time zone': 1083,
-  interval: 1186,
   timetz: 1266,
   'time with time zone': 1266,
 };
@@ -214,9 +217,10 @@ function parseInt10(s: string, text: string): number {
 /**
  * Parses a SQL type name as written in a cast or column definition:
  * 'int', 'numeric(10,2)', 'varchar(20)', 'char(3)', 'double precision',
- * 'timestamp(3) with time zone', 'int[]', 'text[][]', optional
- * 'pg_catalog.' prefix; case-insensitive. Other built-in names (interval,
- * bytea, …) give name 'other'. Throws SqlError('unsupported') for anything else.
+ * 'timestamp(3) with time zone', 'interval', 'interval(3)', 'interval day
+ * to second(3)', 'int[]', 'text[][]', optional 'pg_catalog.' prefix;
+ * case-insensitive. Other built-in names (bytea, time, …) give name
+ * 'other'. Throws SqlError('unsupported') for anything else.
  */
 export function parseTypeName(text: string): SqlType {
   let s = text.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -246,7 +250,16 @@ export function parseTypeName(text: string): SqlType {
   }
   let t: SqlType;
   const alias = NAME_ALIASES[s];
-  if (s === 'float') {
+  if (s === 'interval' || s.startsWith('interval ')) {
+    const range = intervalRangeOf(s.slice(8).trim());
+    if (range === null || args.length > 1) throw unsupportedType(text);
+    const p = args[0];
+    // intervaltypmodin clamps precisions above 6 (with a warning)
+    const precision = p === undefined ? INTERVAL_FULL_PRECISION : Math.min(p, 6);
+    const typmod = range === INTERVAL_FULL_RANGE && p === undefined ? -1 : intervalTypmod(precision, range);
+    t = typeFromOid(baseOf('interval').oid, typmod);
+    args = [];
+  } else if (s === 'float') {
     const p = args[0];
     t = p !== undefined && p <= 24 ? T.float4 : T.float8;
     if (p !== undefined && (p < 1 || p > 53)) throw unsupportedType(text);
@@ -308,7 +321,7 @@ export function withoutTypmod(t: SqlType): SqlType {
   return typeFromOid(t.oid, -1, t.name === 'other' ? t.display : undefined);
 }
 
-/** The built-in type of a name without typmod (numeric and date/time names; anything else is text). */
+/** The built-in type of a name without typmod (numeric and date/time/interval names; anything else is text). */
 export function plainType(name: SqlType['name']): SqlType {
   switch (name) {
     case 'int2':
@@ -329,6 +342,8 @@ export function plainType(name: SqlType['name']): SqlType {
       return T.timestamp;
     case 'timestamptz':
       return T.timestamptz;
+    case 'interval':
+      return T.interval;
     default:
       return T.text;
   }

@@ -23,6 +23,7 @@ export type TypeName =
   | 'date'
   | 'timestamp'
   | 'timestamptz'
+  | 'interval'
   | 'json'
   | 'jsonb'
   | 'array'
@@ -58,6 +59,19 @@ export class PgDate {
   ) {}
 }
 
+/**
+ * interval: PostgreSQL's three independent fields (months and days are
+ * int32, micros is int64). '1 mon' and '30 days' are different values that
+ * compare equal (comparison uses 30-day months and 24-hour days).
+ */
+export class PgInterval {
+  constructor(
+    readonly months: number,
+    readonly days: number,
+    readonly micros: bigint,
+  ) {}
+}
+
 /** json / jsonb: the canonical jsonb text (what to_jsonb would print), embedded verbatim in output JSON. */
 export class Json {
   constructor(readonly text: string) {}
@@ -73,9 +87,10 @@ export class PgArray {
  *  bool → boolean; int2/int4 → number (integer); int8 → bigint;
  *  numeric → Decimal; float4/float8 → number (may be NaN/±Infinity);
  *  text/varchar/bpchar/name/uuid/other/unknown → string;
- *  date → PgDate; timestamp/timestamptz → Timestamp; json/jsonb → Json; array → PgArray.
+ *  date → PgDate; timestamp/timestamptz → Timestamp; interval → PgInterval;
+ *  json/jsonb → Json; array → PgArray.
  */
-export type Value = null | boolean | number | bigint | string | Decimal | Timestamp | PgDate | Json | PgArray;
+export type Value = null | boolean | number | bigint | string | Decimal | Timestamp | PgDate | PgInterval | Json | PgArray;
 
 /** A non-null value. */
 export type Datum = Exclude<Value, null>;

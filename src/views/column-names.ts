@@ -67,6 +67,7 @@ export function castTypeName(text: string): string {
   const name = (m?.[1] ?? base).trim().toLowerCase().replace(/\s+/g, ' ');
   const mods = m?.[2];
   const zone = (m?.[3] ?? '').toLowerCase();
+  if (name.startsWith('interval')) return 'interval'; // interval day to second etc.
   switch (name) {
     case 'int':
     case 'integer':

@@ -415,10 +415,19 @@ function convertExpr(node: Ast): Expr {
       if (args.some((a) => a?.type === 'origin')) throw unsupported(`function ${name}() with SQL-syntax arguments`);
       return { kind: 'func', schema, name, args: args.map(convertExpr) };
     }
-    case 'extract':
-      throw unsupported('function extract');
-    case 'interval':
-      throw unsupported('type interval');
+    case 'extract': {
+      // extract(field FROM x) is PostgreSQL's extract(text, x)
+      const field = node.args?.field;
+      if (typeof field !== 'string' || node.args?.source === undefined) throw unsupported('form of extract()');
+      return { kind: 'func', schema: null, name: 'extract', args: [{ kind: 'literal', literal: { kind: 'string', value: field.toLowerCase() } }, convertExpr(node.args.source)] };
+    }
+    case 'interval': {
+      // interval '1 day' [unit]: an untyped literal of type interval (the unit is its typmod)
+      const e = node.expr;
+      if (e?.type !== 'single_quote_string' && e?.type !== 'string') throw unsupported('form of interval literal');
+      const unit = typeof node.unit === 'string' && node.unit !== '' ? ` ${node.unit.toLowerCase()}` : '';
+      return { kind: 'typed_literal', type: { text: `interval${unit}` }, value: parseStringLiteral(e) };
+    }
     case 'array':
       throw unsupported('ARRAY constructor');
     case 'param':

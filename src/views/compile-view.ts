@@ -11,7 +11,7 @@
  */
 import { SqlError } from '../errors.ts';
 import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
-import type { Row, SqlType, Value } from '../values/types.ts';
+import type { Row, Value } from '../values/types.ts';
 import { bindSelect } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
@@ -132,7 +132,8 @@ class InputStore {
   /** Applies a transaction's changes (TRUNCATE deletes every stored row of its table). Null when none is ours. */
   apply(changes: readonly SourceChange[]): { byTable: SourceBatch; state: StateChange[] } | null {
     const byTable = new Map<string, SourceRowChange[]>();
-    const touched = new Map<string, { src: number; key: string; before: string | null }>();
+    // per source, per touched key: what the entry held before the transaction (null: absent)
+    const touched: (Map<string, { row: Row; n: number } | null> | undefined)[] = [];
     const push = (tableId: string, c: SourceRowChange) => {
       let list = byTable.get(tableId);
       if (list === undefined) {
@@ -141,9 +142,9 @@ class InputStore {
       }
       list.push(c);
     };
-    const touch = (src: number, key: string) => {
-      const f = `${src}:${key}`;
-      if (!touched.has(f)) touched.set(f, { src, key, before: this.encoded(src, key) });
+    const touch = (src: number, key: string, e: { row: Row; n: number } | undefined) => {
+      const t = (touched[src] ??= new Map());
+      if (!t.has(key)) t.set(key, e === undefined ? null : { row: e.row, n: e.n });
     };
     let ours = false;
     for (const c of changes) {
@@ -153,15 +154,15 @@ class InputStore {
       const rows = this.rows[src]!;
       if (c.kind === 'truncate') {
         for (const [key, e] of rows) {
-          touch(src, key);
-          for (let i = 0; i < e.n; i++) push(c.table, { kind: 'delete', row: e.row });
+          touch(src, key, e);
+          for (let i = 0; i < e.n; i++) push(c.table, { kind: 'delete', row: e.row, key });
         }
         rows.clear();
         continue;
       }
       const key = this.keyOf[src]!(c.row);
-      touch(src, key);
       const e = rows.get(key);
+      touch(src, key, e);
       if (c.kind === 'insert') {
         if (e === undefined) rows.set(key, { row: c.row, n: 1 });
         else {
@@ -169,14 +170,21 @@ class InputStore {
           e.row = c.row;
         }
       } else if (e !== undefined && --e.n === 0) rows.delete(key);
-      push(c.table, c);
+      push(c.table, { kind: c.kind, row: c.row, key });
     }
     if (!ours) return null;
     const state: StateChange[] = [];
-    for (const [field, t] of touched) {
-      const after = this.encoded(t.src, t.key);
-      if (after !== t.before) state.push({ field, value: after });
-    }
+    touched.forEach((t, src) => {
+      const rows = this.rows[src]!;
+      for (const [key, before] of t ?? []) {
+        const after = rows.get(key);
+        if (after === undefined) {
+          if (before !== null) state.push({ field: `${src}:${key}`, value: null });
+        } else if (before === null || before.n !== after.n || !sameRow(before.row, after.row, this.sources[src]!)) {
+          state.push({ field: `${src}:${key}`, value: this.encode(src, after) });
+        }
+      }
+    });
     return { byTable, state };
   }
 
@@ -190,21 +198,34 @@ class InputStore {
       if (table === undefined) throw new Error(`state entry ${field} names no source of the view`);
       const [n, ...texts] = JSON.parse(value) as [number, ...(string | null)[]];
       const row: Value[] = texts.map((t, i) => (t === null ? null : decodeText(t, table.columns[i]!.type)));
-      this.rows[src]!.set(field.slice(colon + 1), { row, n });
+      const key = field.slice(colon + 1);
+      this.rows[src]!.set(key, { row, n });
       let list = byTable.get(table.id);
       if (list === undefined) {
         list = [];
         byTable.set(table.id, list);
       }
-      for (let i = 0; i < n; i++) list.push({ kind: 'insert', row });
+      for (let i = 0; i < n; i++) list.push({ kind: 'insert', row, key });
     }
     return byTable;
   }
 
-  private encoded(src: number, key: string): string | null {
-    const e = this.rows[src]!.get(key);
-    if (e === undefined) return null;
-    const types: readonly { type: SqlType }[] = this.sources[src]!.columns;
-    return JSON.stringify([e.n, ...e.row.map((v, i) => (v === null ? null : outputText(v, types[i]!.type)))]);
+  private encode(src: number, e: { row: Row; n: number }): string {
+    const cols = this.sources[src]!.columns;
+    return JSON.stringify([e.n, ...e.row.map((v, i) => (v === null ? null : outputText(v, cols[i]!.type)))]);
   }
+}
+
+/** Whether two rows of a table hold the same values (the same stored text). */
+function sameRow(a: Row, b: Row, table: TableInfo): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < table.columns.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null || y === null) return false;
+    const t = table.columns[i]!.type;
+    if (outputText(x, t) !== outputText(y, t)) return false;
+  }
+  return true;
 }

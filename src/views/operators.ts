@@ -27,13 +27,15 @@ export interface WeightedRow {
 /** A non-empty list of weighted changes. */
 export type Batch = readonly WeightedRow[];
 
-/** The row changes of one source transaction after TRUNCATE handling, by TableInfo.id, in commit order. */
 /** A row change of one source table (a SourceChange other than truncate). */
 export interface SourceRowChange {
   readonly kind: 'insert' | 'delete';
   readonly row: Row;
+  /** The row's key as the scan computes it, when the caller already has it. */
+  readonly key?: string;
 }
 
+/** The row changes of one source transaction after TRUNCATE handling, by TableInfo.id, in commit order. */
 export type SourceBatch = ReadonlyMap<string, readonly SourceRowChange[]>;
 
 /** A running operator: one step per source transaction; null when its output does not change. */
@@ -62,7 +64,7 @@ export function buildOperator(plan: PlanNode): Operator {
           const out: WeightedRow[] = [];
           for (const c of changes) {
             assert(c.row.length === width, `row of ${plan.table.name} has ${c.row.length} values, expected ${width}`);
-            const key = pk.length === 1 ? rowKey1(c.row[pk[0]!] ?? null, pkTypes[0]!) : rowKey(pk.map((i) => c.row[i] ?? null), pkTypes);
+            const key = c.key ?? (pk.length === 1 ? rowKey1(c.row[pk[0]!] ?? null, pkTypes[0]!) : rowKey(pk.map((i) => c.row[i] ?? null), pkTypes));
             out.push({ key, row: c.row, weight: c.kind === 'insert' ? 1 : -1 });
           }
           return out;

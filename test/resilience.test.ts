@@ -30,6 +30,10 @@ describe('resilience', () => {
   test('Redis connections killed mid-stream: the pipeline restarts from its checkpoint and loses nothing', async () => {
     const select = 'SELECT id, v, s FROM r WHERE v % 2 = 0';
     await createView(base(), `CREATE MATERIALIZED VIEW evens AS ${select}`);
+    // a stateful view: its operators must be rebuilt from stored state, not replayed into twice
+    const grouped = 'SELECT d, count(*) AS n, sum(v) AS total, max(s) AS top FROM r GROUP BY d';
+    await createView(base(), `CREATE MATERIALIZED VIEW by_d AS ${grouped}`);
+    const before = h.logs.length;
     const admin = createClient({ url: h.services.redis.url });
     await admin.connect();
     let stop = false;
@@ -53,6 +57,8 @@ describe('resilience', () => {
     await admin.close();
     assert.ok(writes > 20, `writer made ${writes} updates`);
     await same('evens', select);
+    await same('by_d', grouped);
+    assert.match(h.logs.slice(before).join('\n'), /view by_d: operator state restored/, 'recovery rebuilt the aggregate from Redis');
   });
 
   test('an expression that fails at run time fails the view with PostgreSQL\'s message', async () => {

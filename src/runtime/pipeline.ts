@@ -2,9 +2,9 @@
  * The runtime: one source's stream of transactions fed to every view that
  * reads them, each view's output committed to storage in commit order (its
  * commit queue and sequence number), backfills handed over to the live
- * stream, and recovery when storage fails. Positions and the checkpoint are
- * the Checkpointer's (checkpointer.ts), read-your-writes the ReadWaiters'
- * (waiters.ts), snapshot reads the backfiller's (backfill.ts).
+ * stream. Positions and the checkpoint are the Checkpointer's
+ * (checkpointer.ts), read-your-writes the ReadWaiters' (waiters.ts), snapshot
+ * reads the backfiller's (backfill.ts), storage failures recovery.ts's.
  *
  * After a restart each view skips what its stored position already covers;
  * stateful views rebuild their operators from the state stored with their
@@ -18,6 +18,7 @@ import { compileView } from '../views/index.ts';
 import type { SourceChange } from '../views/types.ts';
 import { backfillView } from './backfill.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { recoverFromStorage } from './recovery.ts';
 import { SourceMapper } from './source-mapping.ts';
 import { newViewState, ViewIndex, type ViewState, type ViewStatus } from './view-state.ts';
 import { ReadWaiters } from './waiters.ts';
@@ -447,65 +448,34 @@ export class Pipeline {
     if (this.views.get(v.def.name) === v) await this.opts.store.markFailed(v.def.name, message).catch(() => {});
   }
 
-  /**
-   * Storage rejected a commit: what is in memory past the stored positions can no longer be
-   * trusted. Stop the stream, reload every running view's stored position and sequence (and
-   * operator state), republish diffs that landed but whose replies were lost, and stream again
-   * from the lowest stored position.
-   */
+  /** Storage rejected a commit: recover (recovery.ts) unless already recovering. */
   private onStoreFailure(err: Error): void {
     if (this.recovering || this.stopped) return;
-    this.recovering = true;
-    this.positions.suspended = true;
     this.opts.log(`storage failed (${err.message}); restarting the stream from the stored positions`);
-    void (async () => {
-      let delay = 200;
-      await this.source.stop();
-      await this.chain;
-      while (!this.stopped) {
-        try {
-          let from = this.positions.durable;
-          for (const v of this.views.values()) {
-            if (v.status !== 'running') continue; // backfilling views retry on their own; failed ones are out
-            const meta = await this.opts.store.getMeta(v.def.name);
-            if (meta.status !== 'running' || meta.lsn === null) continue;
-            // in-memory operator state may be ahead of what was stored: rebuild it from storage
-            await this.restoreState(v);
-            v.applied = meta.lsn;
-            v.liveFrom = meta.lsn;
-            v.seq = meta.seq;
-            v.hold = null;
-            if (meta.lsn < from) from = meta.lsn;
-            await this.republish(v, meta.token);
-          }
-          this.positions.rewind(from);
-          this.inflight = 0;
-          this.chain = Promise.resolve();
-          this.recovering = false;
-          this.positions.suspended = false;
-          await this.source.restart();
-          this.opts.log(`stream restarted from ${this.source.formatPosition(this.positions.resumePosition())}`);
-          return;
-        } catch (e) {
-          this.recovering = true;
-          this.positions.suspended = true;
-          this.opts.log(`recovery attempt failed: ${(e as Error).message}; retrying in ${delay} ms`);
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 5000);
-        }
-      }
-    })();
+    this.setRecovering(true);
+    void recoverFromStorage({
+      store: this.opts.store,
+      source: this.source,
+      positions: this.positions,
+      log: this.opts.log,
+      views: () => this.views.values(),
+      stopped: () => this.stopped,
+      drain: () => this.chain,
+      setRecovering: (on) => this.setRecovering(on),
+      restoreState: (v) => this.restoreState(v),
+      publish: (v, e) => this.publish(v, e),
+      gone: (view, code, message) => {
+        for (const l of this.listeners) l.gone(view, code, message);
+      },
+    });
   }
 
-  /** Sends subscribers the diffs stored after the last one they were given (replies lost with a connection). */
-  private async republish(v: ViewState, current: string | null): Promise<void> {
-    if (v.lastToken === null || current === null || v.lastToken === current) return;
-    const entries = await this.opts.store.logSince(v.def.name, v.lastToken, current);
-    if (entries === null) {
-      for (const l of this.listeners) l.gone(v.def.name, 'lagging', 'the diff stream was interrupted; reconnect with ?since=<last token> to resume');
-      v.lastToken = current;
-      return;
+  private setRecovering(on: boolean): void {
+    this.recovering = on;
+    this.positions.suspended = on;
+    if (!on) {
+      this.inflight = 0;
+      this.chain = Promise.resolve();
     }
-    for (const e of entries) this.publish(v, { view: v.def.name, token: e.token, prev: e.prev, lsn: BigInt(e.token.split('-')[0]!), changes: e.changes });
   }
 }

@@ -46,8 +46,6 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
   const L: Arrangement = new Map();
   const R: Arrangement = new Map();
 
-  const matches = (row: Row): boolean => residual === null || residual(row) === true;
-
   return {
     step(input: SourceBatch): Batch | null {
       const lb = left.step(input);
@@ -62,7 +60,7 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
           if (bucket !== undefined) {
             for (const [rk, e] of bucket) {
               const row = c.row.concat(e.row);
-              if (!matches(row)) continue;
+              if (residual !== null && residual(row) !== true) continue;
               out.push({ key: pair(c.key, rk), row, weight: c.weight * e.n });
               m += e.n;
               if (keepRight) {
@@ -85,7 +83,7 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
           if (bucket !== undefined) {
             for (const [lk, e] of bucket) {
               const row = e.row.concat(c.row);
-              if (!matches(row)) continue;
+              if (residual !== null && residual(row) !== true) continue;
               out.push({ key: pair(lk, c.key), row, weight: c.weight * e.n });
               m += e.n;
               if (keepLeft) {

@@ -10,49 +10,23 @@
  *  5. latency: single-row transaction commit → WebSocket diff, p50/p99
  * Sizes: BENCH_ROWS (default 300000), BENCH_TXNS (default 50000), BENCH_BACKFILL_ROWS (default 1000000).
  */
-import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import pg from 'pg';
-import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
-import { startServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
+import { launcher, lsnNow as lsnOf, postView, rawDrain as drain, say, waitLsn as waitView, writeBaseResults, type Results } from './lib.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 300_000);
 const BACKFILL_ROWS = Number(process.env.BENCH_BACKFILL_ROWS ?? 1_000_000);
-const results: Record<string, number | string> = {};
-const say = (m: string) => process.stdout.write(`${m}\n`);
+const results: Results = {};
 
 const services = await startServices();
 const db = new pg.Client({ connectionString: services.pg.url });
 await db.connect();
-const log = (m: string) => {
-  if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
-};
-const launch = () =>
-  startServer({ pgUrl: services.pg.url, redisUrl: services.redis.url, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], log });
-
-async function lsnNow(): Promise<string> {
-  return (await db.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
-}
-
-/** Seconds pg-logical-replication takes to deliver `count` messages tagged `tag` from a slot into a handler that only counts. */
-async function rawDrain(publication: string, slot: string, tag: string, count: number): Promise<number> {
-  const svc = new LogicalReplicationService({ connectionString: services.pg.url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
-  let n = 0;
-  const t0 = performance.now();
-  const done = new Promise<void>((resolve) => {
-    svc.on('data', (_lsn: string, msg: { tag: string }) => {
-      if (msg.tag === tag && ++n === count) resolve();
-    });
-  });
-  void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication] }), slot).catch(() => {});
-  await done;
-  const secs = (performance.now() - t0) / 1000;
-  await svc.destroy();
-  return secs;
-}
+const launch = launcher(services.pg.url, services.redis.url);
+const lsnNow = () => lsnOf(db);
+const rawDrain = (publication: string, slot: string, tag: string, count: number) => drain(services.pg.url, publication, slot, tag, count);
 
 const insertEvents = (table: string, from: number, n: number) =>
   db.query(`INSERT INTO ${table} SELECT g, g % 10, (g % 100000) / 100.0, 'note ' || g, '2024-01-01'::timestamptz + g * interval '1 second' FROM generate_series(${from}, ${from + n - 1}) g`);
@@ -78,14 +52,8 @@ try {
   //    restarts and catches up from its checkpoint (the same drain as 1, plus the view and Redis)
   let server = await launch();
   const base = () => server.url;
-  const post = async (sql: string) => {
-    const r = await fetch(`${base()}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
-    if (r.status !== 201) throw new Error(await r.text());
-  };
-  const waitLsn = async (view: string, lsn: string) => {
-    const r = await fetch(`${base()}/v1/views/${view}/rows?limit=1&timeout_ms=300000${lsn ? `&min_lsn=${lsn}` : ''}`);
-    if (r.status !== 200) throw new Error(await r.text());
-  };
+  const post = (sql: string) => postView(base(), sql);
+  const waitLsn = (view: string, lsn: string) => waitView(base(), view, lsn);
   await post('CREATE MATERIALIZED VIEW even_events AS SELECT id, amount, note, ts FROM events WHERE kind % 2 = 0');
   await waitLsn('even_events', '');
   await server.stop();
@@ -208,9 +176,7 @@ try {
   results.machine = `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`;
   results.date = new Date().toISOString();
   results.rows = ROWS;
-  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  const md = ['| measure | value |', '| --- | --- |', ...Object.entries(results).map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
-  await writeFile(new URL('./RESULTS.md', import.meta.url), `# Benchmark results (npm run bench)\n\n${md}\n`);
+  await writeBaseResults(results);
   say('written to bench/results.json and bench/RESULTS.md');
 } finally {
   await db.end().catch(() => {});

@@ -1,0 +1,201 @@
+/**
+ * Helpers shared by the benchmarks (bench/run.ts, bench/joins.ts, bench/engine-joins.ts):
+ * environment sizes, a seeded PRNG, in-memory table shapes for compileView, the raw
+ * pg-logical-replication drain that deltaview's rates are compared with, a deltaview
+ * server launcher with its HTTP calls, and the results files (bench/results.json,
+ * bench/results-joins.json, and bench/RESULTS.md rendered from both).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { startServer, type RunningServer } from '../src/server/server.ts';
+import { parseTypeName } from '../src/values/index.ts';
+import type { SqlSettings, TableCatalog, TableInfo } from '../src/views/types.ts';
+
+/** Prints one line of the bench's report. */
+export const say = (m: string): void => {
+  process.stdout.write(`${m}\n`);
+};
+
+/** A positive integer from the environment, or `def`. */
+export function envInt(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive integer`);
+  return n;
+}
+
+/** A deterministic PRNG (mulberry32) in [0, 1): both systems of a comparison replay one workload. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Rounds to `digits` decimals (for figures in the results). */
+export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
+
+/** SQL settings of a C-collation source database. */
+export const C_SETTINGS: SqlSettings = { asciiCaseMapping: true, cCollation: true };
+
+/** A TableInfo from `[name, sql type]` pairs, `pk` naming the key columns (as test/unit-views-helpers.ts builds them). */
+export function table(name: string, cols: readonly (readonly [string, string])[], pk: readonly string[]): TableInfo {
+  return {
+    id: `oid-${name}`,
+    schema: 'public',
+    name,
+    columns: cols.map(([n, t]) => ({ name: n, type: parseTypeName(t) })),
+    primaryKey: pk.map((k) => {
+      const i = cols.findIndex(([n]) => n === k);
+      if (i < 0) throw new Error(`no column ${k}`);
+      return i;
+    }),
+  };
+}
+
+/** An in-memory catalog over a fixed list of tables in schema public. */
+export function catalog(...tables: TableInfo[]): TableCatalog {
+  return { lookup: async (schema, name) => tables.find((t) => t.name === name && (schema ?? 'public') === t.schema) };
+}
+
+/** The current WAL position, as min_lsn takes it. */
+export async function lsnNow(db: pg.Client): Promise<string> {
+  return (await db.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
+}
+
+/**
+ * Seconds pg-logical-replication takes to deliver `count` messages tagged `tag` (pgoutput's
+ * 'insert', 'update', 'commit', …) from `slot` into a handler that only counts them.
+ */
+export async function rawDrain(pgUrl: string, publication: string, slot: string, tag: string, count: number): Promise<number> {
+  const svc = new LogicalReplicationService({ connectionString: pgUrl }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+  let n = 0;
+  const t0 = performance.now();
+  const done = new Promise<void>((resolve) => {
+    svc.on('data', (_lsn: string, msg: { tag: string }) => {
+      if (msg.tag === tag && ++n === count) resolve();
+    });
+  });
+  void svc.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication] }), slot).catch(() => {});
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  await svc.destroy();
+  return secs;
+}
+
+/** Starts a deltaview server on a random port against the given services (logs to stderr with DV_LOG=1). */
+export function launcher(pgUrl: string, redisUrl: string, onLog?: (m: string) => void): () => Promise<RunningServer> {
+  const log = (m: string) => {
+    onLog?.(m);
+    if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
+  };
+  return () => startServer({ pgUrl, redisUrl, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], log });
+}
+
+/** POST /v1/views; throws unless 201. */
+export async function postView(base: string, sql: string): Promise<void> {
+  const r = await fetch(`${base}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  if (r.status !== 201) throw new Error(`POST /v1/views: ${r.status} ${await r.text()}`);
+}
+
+/**
+ * Waits until `view` reflects `lsn` (or, with lsn '', until it has backfilled), via
+ * GET /v1/views/<view>/rows?limit=1&min_lsn=…; retries 504s until `deadlineMs` has passed.
+ */
+export async function waitLsn(base: string, view: string, lsn: string, deadlineMs = 900_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await fetch(`${base}/v1/views/${view}/rows?limit=1&timeout_ms=300000${lsn ? `&min_lsn=${lsn}` : ''}`);
+    if (r.status === 200) {
+      await r.arrayBuffer();
+      return;
+    }
+    const body = await r.text();
+    if (r.status !== 504 || Date.now() > until) throw new Error(`view ${view} at ${lsn || 'backfill'}: ${r.status} ${body}`);
+  }
+}
+
+/** GET /v1/views/<view>/rows, every page: the rows as parsed JSON objects. */
+export async function allRows(base: string, view: string, lsn: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const q: string = `limit=10000&min_lsn=${lsn}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const r = await fetch(`${base}/v1/views/${view}/rows?${q}`);
+    if (r.status !== 200) throw new Error(`rows of ${view}: ${r.status} ${await r.text()}`);
+    const page = (await r.json()) as { rows: Record<string, unknown>[]; next: string | null };
+    out.push(...page.rows);
+    if (page.next === null) return out;
+    cursor = page.next;
+  }
+}
+
+/** Flat figures of one results file: name → number or text. */
+export type Results = Record<string, number | string>;
+
+/** One line of a comparison table: a deltaview figure beside its reference, measured in the same run. */
+export interface Comparison {
+  readonly scenario: string;
+  readonly deltaview: string;
+  readonly reference: string;
+  readonly ratio: string;
+}
+
+/** Contents of bench/results-joins.json: the comparisons and every figure behind them. */
+export interface JoinResults {
+  readonly comparisons: readonly Comparison[];
+  readonly figures: Results;
+}
+
+const RESULTS_JSON = new URL('./results.json', import.meta.url);
+const JOINS_JSON = new URL('./results-joins.json', import.meta.url);
+const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
+
+async function readJson(url: URL): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(url, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes bench/results.json (bench/run.ts's figures) and re-renders bench/RESULTS.md. */
+export async function writeBaseResults(results: Results): Promise<void> {
+  await writeFile(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  await renderResultsMd();
+}
+
+/** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
+export async function writeJoinResults(results: JoinResults): Promise<void> {
+  await writeFile(JOINS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  await renderResultsMd();
+}
+
+const cell = (s: string | number) => String(s).replace(/\|/g, '\\|');
+const kvTable = (r: Results) => ['| measure | value |', '| --- | --- |', ...Object.entries(r).map(([k, v]) => `| ${k} | ${cell(v)} |`)].join('\n');
+
+/** bench/RESULTS.md from whichever of the two results files exist. */
+async function renderResultsMd(): Promise<void> {
+  const base = (await readJson(RESULTS_JSON)) as Results | null;
+  const joins = (await readJson(JOINS_JSON)) as JoinResults | null;
+  const parts = ['# Benchmark results (npm run bench)\n'];
+  if (base !== null) parts.push('## Filter views, backfill, Redis, latency (bench/run.ts → bench/results.json)\n', kvTable(base), '');
+  if (joins !== null) {
+    parts.push(
+      '## Joins and aggregates (bench/joins.ts → bench/results-joins.json)\n',
+      '| scenario | deltaview | reference, same run | ratio |',
+      '| --- | --- | --- | --- |',
+      ...joins.comparisons.map((c) => `| ${cell(c.scenario)} | ${cell(c.deltaview)} | ${cell(c.reference)} | ${cell(c.ratio)} |`),
+      '',
+      kvTable(joins.figures),
+      '',
+    );
+  }
+  await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
+}

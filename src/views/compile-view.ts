@@ -97,7 +97,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
       let chunk: (readonly [string, string])[] = [];
       const flush = () => {
         started = true;
-        root.step(inputs.load(chunk));
+        root.step(inputs.load(chunk), true);
         chunk = [];
       };
       for (const e of entries) {

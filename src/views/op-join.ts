@@ -47,7 +47,10 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
   const R: Arrangement = new Map();
 
   return {
-    step(input: SourceBatch): Batch | null {
+    step(input: SourceBatch, discard?: boolean): Batch | null {
+      // With `discard`, only the arrangements and partner counts are kept up to date; rows are
+      // joined only where the residual condition must look at them.
+      const emit = discard !== true;
       const lb = left.step(input);
       const rb = right.step(input);
       if (lb === null && rb === null) return null;
@@ -59,9 +62,11 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
           const bucket = jk === null ? undefined : R.get(jk);
           if (bucket !== undefined) {
             for (const [rk, e] of bucket) {
-              const row = c.row.concat(e.row);
-              if (residual !== null && residual(row) !== true) continue;
-              out.push({ key: pair(c.key, rk), row, weight: c.weight * e.n });
+              if (residual !== null || emit) {
+                const row = c.row.concat(e.row);
+                if (residual !== null && residual(row) !== true) continue;
+                if (emit) out.push({ key: pair(c.key, rk), row, weight: c.weight * e.n });
+              }
               m += e.n;
               if (keepRight) {
                 const before = e.match;
@@ -82,9 +87,11 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
           const bucket = jk === null ? undefined : L.get(jk);
           if (bucket !== undefined) {
             for (const [lk, e] of bucket) {
-              const row = e.row.concat(c.row);
-              if (residual !== null && residual(row) !== true) continue;
-              out.push({ key: pair(lk, c.key), row, weight: c.weight * e.n });
+              if (residual !== null || emit) {
+                const row = e.row.concat(c.row);
+                if (residual !== null && residual(row) !== true) continue;
+                if (emit) out.push({ key: pair(lk, c.key), row, weight: c.weight * e.n });
+              }
               m += e.n;
               if (keepLeft) {
                 const before = e.match;
@@ -98,7 +105,7 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
           if (keepRight && m === 0) out.push({ key: `[${leftNullParts},${c.key}]`, row: leftNulls.concat(c.row), weight: c.weight });
         }
       }
-      return out.length === 0 ? null : out;
+      return out.length === 0 || !emit ? null : out;
     },
   };
 }

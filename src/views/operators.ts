@@ -38,9 +38,13 @@ export interface SourceRowChange {
 /** The row changes of one source transaction after TRUNCATE handling, by TableInfo.id, in commit order. */
 export type SourceBatch = ReadonlyMap<string, readonly SourceRowChange[]>;
 
-/** A running operator: one step per source transaction; null when its output does not change. */
+/**
+ * A running operator: one step per source transaction; null when its output does not change.
+ * With `discard` the caller does not need the output (rebuilding state on restore): the operator
+ * still updates its state, and may skip building output rows and return null.
+ */
 export interface Operator {
-  step(input: SourceBatch): Batch | null;
+  step(input: SourceBatch, discard?: boolean): Batch | null;
 }
 
 /** Builds the running operator tree for a plan. */
@@ -75,9 +79,9 @@ export function buildOperator(plan: PlanNode): Operator {
       const input = buildOperator(plan.input);
       const pred = compileExpr(plan.predicate);
       return {
-        step(source) {
-          const batch = input.step(source);
-          if (batch === null) return null;
+        step(source, discard) {
+          const batch = input.step(source, discard);
+          if (batch === null || discard === true) return null;
           const out = batch.filter((c) => pred(c.row) === true);
           return out.length === 0 ? null : out;
         },
@@ -87,9 +91,9 @@ export function buildOperator(plan: PlanNode): Operator {
       const input = buildOperator(plan.input);
       const fs = plan.exprs.map(compileExpr);
       return {
-        step(source) {
-          const batch = input.step(source);
-          if (batch === null) return null;
+        step(source, discard) {
+          const batch = input.step(source, discard);
+          if (batch === null || discard === true) return null;
           return batch.map((c) => ({ key: c.key, row: fs.map((f) => f(c.row)), weight: c.weight }));
         },
       };
@@ -112,7 +116,7 @@ export function buildOperator(plan: PlanNode): Operator {
 function occurrences(input: Operator): Operator {
   const state = new Map<string, { n: number; row: Row }>();
   return {
-    step(source) {
+    step(source, discard) {
       const batch = input.step(source);
       if (batch === null) return null;
       const touched = new Map<string, { n0: number; row0: Row | null; n: number; row: Row | null }>();
@@ -129,7 +133,7 @@ function occurrences(input: Operator): Operator {
       const out: WeightedRow[] = [];
       for (const [key, t] of touched) {
         assert(t.n >= 0, `row ${key} removed more often than added`);
-        for (let i = 1; i <= Math.max(t.n0, t.n); i++) {
+        for (let i = 1; discard !== true && i <= Math.max(t.n0, t.n); i++) {
           const k = i === 1 ? key : `${key}#${i}`;
           if (i <= t.n0) out.push({ key: k, row: t.row0!, weight: -1 });
           if (i <= t.n) out.push({ key: k, row: t.row!, weight: 1 });

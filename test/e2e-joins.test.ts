@@ -38,7 +38,8 @@ const VIEWS: Record<string, string> = {
   order_pairs: `SELECT a.id, b.id AS later FROM orders a JOIN orders b ON b.customer_id = a.customer_id AND b.id > a.id AND b.id < a.id + 40`,
   paid_events: `SELECT customer_id, e.kind, o.id FROM events e JOIN orders o USING (customer_id) WHERE o.status = 'paid'`,
   by_tier: `SELECT c.tier, count(*) AS n, sum(o.qty) AS qty FROM orders o, customers c WHERE o.customer_id = c.id AND o.qty > 0 GROUP BY 1`,
-  by_month: `SELECT date_trunc('month', placed) AS month, count(*) AS n, sum(amount) AS revenue, max(placed) - min(placed) AS span
+  by_month: `SELECT date_trunc('month', placed) AS month, count(*) AS n, sum(amount) AS revenue, max(placed) - min(placed) AS span,
+      avg(placed - '2024-01-01'::timestamptz) AS mean_offset, sum(interval '1 hour' * qty) AS hours
     FROM orders GROUP BY 1`,
   by_weekday: `SELECT extract(dow FROM placed) AS dow, to_char(placed, 'YYYY-MM') AS ym, count(*) AS n
     FROM orders WHERE placed > '2024-03-01'::timestamptz - interval '10 days' GROUP BY 1, 2`,

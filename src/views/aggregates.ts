@@ -9,7 +9,7 @@
  */
 import { SqlRuntimeError, unreachable } from '../errors.ts';
 import { toFloat4 } from '../values/casts.ts';
-import { Decimal, PgArray, compareDatums, equalityKey, rowKey } from '../values/index.ts';
+import { Decimal, PgArray, PgInterval, compareDatums, equalityKey, intervalAdd, intervalDiv, rowKey } from '../values/index.ts';
 import type { Datum, SqlType, Value } from '../values/types.ts';
 import type { AggregateSpec, SortKey } from './plan.ts';
 
@@ -40,6 +40,7 @@ function plainAccumulator(spec: AggregateSpec, argTypes: readonly SqlType[]): ()
       if (t === 'int2' || t === 'int4' || t === 'int8') return () => new IntSum(avg ? 'avg' : t === 'int8' ? 'numeric' : 'int8');
       if (t === 'numeric') return () => new NumericSum(avg);
       if (t === 'float4' || t === 'float8') return () => new FloatSum(avg, !avg && t === 'float4');
+      if (t === 'interval') return () => new IntervalSum(avg);
       throw new Error(`no ${spec.name} for ${t}`);
     }
     case 'min':
@@ -146,6 +147,33 @@ class NumericSum implements Accumulator {
       sum = this.finite.round(scale);
     }
     return this.avg ? sum.div(Decimal.fromBigInt(BigInt(this.n))) : sum;
+  }
+}
+
+const ZERO_INTERVAL = new PgInterval(0, 0, 0n);
+
+/** sum/avg of intervals: exact sums of each field and a count (PostgreSQL adds field by field, then divides). */
+class IntervalSum implements Accumulator {
+  private months = 0n;
+  private days = 0n;
+  private micros = 0n;
+  private n = 0;
+  constructor(private readonly avg: boolean) {}
+  add(args: readonly Value[], _sort: readonly Value[], w: number): void {
+    const v = args[0];
+    if (v === null || v === undefined) return;
+    const iv = v as PgInterval;
+    const k = BigInt(w);
+    this.months += BigInt(iv.months) * k;
+    this.days += BigInt(iv.days) * k;
+    this.micros += iv.micros * k;
+    this.n += w;
+  }
+  result(): Value {
+    if (this.n === 0) return null;
+    // adding to zero checks the fields' ranges ("interval out of range", as PostgreSQL says)
+    const sum = intervalAdd(ZERO_INTERVAL, new PgInterval(Number(this.months), Number(this.days), this.micros), 1);
+    return this.avg ? intervalDiv(sum, this.n) : sum;
   }
 }
 

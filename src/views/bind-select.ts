@@ -388,6 +388,7 @@ function bindAggregate(call: AggregateCall, scope: Scope): AggregateSpec {
       if (INTEGER.has(t.name)) type = name === 'sum' && t.name !== 'int8' ? T.int8 : T.numeric;
       else if (t.name === 'numeric') type = T.numeric;
       else if (FLOAT.has(t.name)) type = name === 'avg' ? T.float8 : withoutTypmod(t);
+      else if (t.name === 'interval') type = withoutTypmod(t);
       else throw noSuch();
       break;
     }

@@ -9,8 +9,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { startServer, type RunningServer } from '../src/server/server.ts';
-import { parseTypeName } from '../src/values/index.ts';
-import type { SqlSettings, TableCatalog, TableInfo } from '../src/views/types.ts';
 
 /** Prints one line of the bench's report. */
 export const say = (m: string): void => {
@@ -26,43 +24,14 @@ export function envInt(name: string, def: number): number {
   return n;
 }
 
-/** A deterministic PRNG (mulberry32) in [0, 1): both systems of a comparison replay one workload. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' deterministic PRNG: both systems of a comparison replay one workload. */
+export { rng } from '../test/harness/rng.ts';
 
 /** Rounds to `digits` decimals (for figures in the results). */
 export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 
-/** SQL settings of a C-collation source database. */
-export const C_SETTINGS: SqlSettings = { asciiCaseMapping: true, cCollation: true };
-
-/** A TableInfo from `[name, sql type]` pairs, `pk` naming the key columns (as test/unit-views-helpers.ts builds them). */
-export function table(name: string, cols: readonly (readonly [string, string])[], pk: readonly string[]): TableInfo {
-  return {
-    id: `oid-${name}`,
-    schema: 'public',
-    name,
-    columns: cols.map(([n, t]) => ({ name: n, type: parseTypeName(t) })),
-    primaryKey: pk.map((k) => {
-      const i = cols.findIndex(([n]) => n === k);
-      if (i < 0) throw new Error(`no column ${k}`);
-      return i;
-    }),
-  };
-}
-
-/** An in-memory catalog over a fixed list of tables in schema public. */
-export function catalog(...tables: TableInfo[]): TableCatalog {
-  return { lookup: async (schema, name) => tables.find((t) => t.name === name && (schema ?? 'public') === t.schema) };
-}
+/** The engine tests' in-memory table shapes, catalog and C-collation settings. */
+export { C_SETTINGS, catalog, table } from '../test/unit-views-helpers.ts';
 
 /** The current WAL position, as min_lsn takes it. */
 export async function lsnNow(db: pg.Client): Promise<string> {

@@ -331,6 +331,64 @@ function adjustYears(val: bigint, scale: number, itm: ItmIn): void {
   itm.year = r;
 }
 
+/**
+ * Adds `val` (and its fraction `fval`) of one unit to the interval being built, cascading the
+ * fraction down as PostgreSQL does; false for a unit that is not a time span.
+ */
+function addUnit(unit: TimeUnit, val: bigint, fval: number, itm: ItmIn): boolean {
+  switch (unit) {
+    case 'microsecond':
+      adjustMicroseconds(val, fval, 1n, itm);
+      return true;
+    case 'millisecond':
+      adjustMicroseconds(val, fval, 1000n, itm);
+      return true;
+    case 'second':
+      adjustMicroseconds(val, fval, USECS_PER_SEC, itm);
+      return true;
+    case 'minute':
+      adjustMicroseconds(val, fval, USECS_PER_MINUTE, itm);
+      return true;
+    case 'hour':
+      adjustMicroseconds(val, fval, USECS_PER_HOUR, itm);
+      return true;
+    case 'day':
+      adjustDays(val, 1, itm);
+      adjustFractMicroseconds(fval, 86_400_000_000, itm);
+      return true;
+    case 'week':
+      adjustDays(val, 7, itm);
+      adjustFractDays(fval, 7, itm);
+      return true;
+    case 'month':
+      adjustMonths(val, itm);
+      adjustFractDays(fval, 30, itm);
+      return true;
+    case 'year':
+      adjustYears(val, 1, itm);
+      adjustFractYears(fval, 1, itm);
+      return true;
+    case 'decade':
+      adjustYears(val, 10, itm);
+      adjustFractYears(fval, 10, itm);
+      return true;
+    case 'century':
+      adjustYears(val, 100, itm);
+      adjustFractYears(fval, 100, itm);
+      return true;
+    case 'millennium':
+      adjustYears(val, 1000, itm);
+      adjustFractYears(fval, 1000, itm);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The units of ISO 8601 interval designators, in the date part and in the time part. */
+const ISO_DATE_UNITS = { Y: 'year', M: 'month', W: 'week', D: 'day' } as const;
+const ISO_TIME_UNITS = { H: 'hour', M: 'minute', S: 'second' } as const;
+
 /** ParseFraction: ".ddd" (or just ".") to a double. */
 function parseFraction(s: string, i: number): number {
   if (i + 1 === s.length) return 0;
@@ -512,53 +570,7 @@ function decodeFields(fields: readonly Field[], range: number): ItmIn {
         if (s.charCodeAt(0) === 45) fval = -fval;
       } else if (cp === s.length) fval = 0;
       else throw BAD;
-      switch (type) {
-        case 'microsecond':
-          adjustMicroseconds(val, fval, 1n, itm);
-          break;
-        case 'millisecond':
-          adjustMicroseconds(val, fval, 1000n, itm);
-          break;
-        case 'second':
-          adjustMicroseconds(val, fval, USECS_PER_SEC, itm);
-          break;
-        case 'minute':
-          adjustMicroseconds(val, fval, USECS_PER_MINUTE, itm);
-          break;
-        case 'hour':
-          adjustMicroseconds(val, fval, USECS_PER_HOUR, itm);
-          break;
-        case 'day':
-          adjustDays(val, 1, itm);
-          adjustFractMicroseconds(fval, 86_400_000_000, itm);
-          break;
-        case 'week':
-          adjustDays(val, 7, itm);
-          adjustFractDays(fval, 7, itm);
-          break;
-        case 'month':
-          adjustMonths(val, itm);
-          adjustFractDays(fval, 30, itm);
-          break;
-        case 'year':
-          adjustYears(val, 1, itm);
-          adjustFractYears(fval, 1, itm);
-          break;
-        case 'decade':
-          adjustYears(val, 10, itm);
-          adjustFractYears(fval, 10, itm);
-          break;
-        case 'century':
-          adjustYears(val, 100, itm);
-          adjustFractYears(fval, 100, itm);
-          break;
-        case 'millennium':
-          adjustYears(val, 1000, itm);
-          adjustFractYears(fval, 1000, itm);
-          break;
-        default:
-          throw BAD;
-      }
+      if (type === 'ago' || !addUnit(type, val, fval, itm)) throw BAD;
       tmask = type === 'second' && fval !== 0 ? ALL_SECS_MASK : (UNIT_MASK[type] as number);
       if (type === 'hour') type = 'day';
     }
@@ -620,20 +632,10 @@ function decodeIso8601(str: string): ItmIn {
     if (datepart) {
       switch (unit) {
         case 'Y':
-          adjustYears(val, 1, itm);
-          adjustFractYears(fval, 1, itm);
-          break;
         case 'M':
-          adjustMonths(val, itm);
-          adjustFractDays(fval, 30, itm);
-          break;
         case 'W':
-          adjustDays(val, 7, itm);
-          adjustFractDays(fval, 7, itm);
-          break;
         case 'D':
-          adjustDays(val, 1, itm);
-          adjustFractMicroseconds(fval, 86_400_000_000, itm);
+          addUnit(ISO_DATE_UNITS[unit], val, fval, itm);
           break;
         case 'T':
         case '':
@@ -687,13 +689,9 @@ function decodeIso8601(str: string): ItmIn {
     } else {
       switch (unit) {
         case 'H':
-          adjustMicroseconds(val, fval, USECS_PER_HOUR, itm);
-          break;
         case 'M':
-          adjustMicroseconds(val, fval, USECS_PER_MINUTE, itm);
-          break;
         case 'S':
-          adjustMicroseconds(val, fval, USECS_PER_SEC, itm);
+          addUnit(ISO_TIME_UNITS[unit], val, fval, itm);
           break;
         case '':
         case ':': {

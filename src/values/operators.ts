@@ -6,7 +6,7 @@
  * everything operator-related from here.
  */
 import { SqlError, SqlRuntimeError } from '../errors.ts';
-import { checkInt, checkInt8, toFloat4 } from './casts.ts';
+import { checkInt, checkInt8 } from './casts.ts';
 import { rtrimSpaces } from './codec.ts';
 import { MAX_DATE_DAYS, MIN_DAYS } from './datetime.ts';
 import { Decimal } from './decimal.ts';

@@ -33,8 +33,6 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
   const leftKey = keyFunction(plan.leftKeys.map(compileExpr), plan);
   const rightKey = keyFunction(plan.rightKeys.map(compileExpr), plan);
   const residual = plan.residual === null ? null : compileExpr(plan.residual);
-  const keepLeft = plan.type === 'left' || plan.type === 'full';
-  const keepRight = plan.type === 'right' || plan.type === 'full';
   const leftWidth = plan.left.columns.length;
   const rightWidth = plan.right.columns.length;
   const leftNulls: Row = new Array<Value>(leftWidth).fill(null);
@@ -43,8 +41,69 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
   const leftParts = plan.leftTables > 1 ? (k: string) => k.slice(1, -1) : (k: string) => k;
   const leftNullParts = new Array<string>(plan.leftTables).fill('null').join(',');
   const pair = (lk: string, rk: string) => `[${leftParts(lk)},${rk}]`;
-  const L: Arrangement = new Map();
-  const R: Arrangement = new Map();
+
+  /** One side of the join: its arrangement and how its rows combine with the other side's. */
+  interface Side {
+    readonly store: Arrangement;
+    readonly key: (row: Row) => string | null;
+    /** NULL-padded rows are kept for this side's rows without partners. */
+    readonly keep: boolean;
+    /** The joined row and key of one of this side's rows with one of the other's. */
+    readonly join: (own: Row, other: Row) => Row;
+    readonly pairKey: (own: string, other: string) => string;
+    /** This side's row (and key) padded with NULLs for the other side. */
+    readonly padded: (own: Row) => Row;
+    readonly paddedKey: (own: string) => string;
+  }
+  const leftSide: Side = {
+    store: new Map(),
+    key: leftKey,
+    keep: plan.type === 'left' || plan.type === 'full',
+    join: (own, other) => own.concat(other),
+    pairKey: (own, other) => pair(own, other),
+    padded: (own) => own.concat(rightNulls),
+    paddedKey: (own) => pair(own, 'null'),
+  };
+  const rightSide: Side = {
+    store: new Map(),
+    key: rightKey,
+    keep: plan.type === 'right' || plan.type === 'full',
+    join: (own, other) => other.concat(own),
+    pairKey: (own, other) => pair(other, own),
+    padded: (own) => leftNulls.concat(own),
+    paddedKey: (own) => `[${leftNullParts},${own}]`,
+  };
+
+  /**
+   * Joins one side's changes with the other side's arrangement as it stands, then applies them to
+   * their own arrangement; partner counts of the other side's rows move with them.
+   */
+  function pass(batch: Batch, own: Side, other: Side, emit: boolean, out: WeightedRow[]): void {
+    for (const c of batch) {
+      const jk = own.key(c.row);
+      let m = 0;
+      const bucket = jk === null ? undefined : other.store.get(jk);
+      if (bucket !== undefined) {
+        for (const [ok, e] of bucket) {
+          if (residual !== null || emit) {
+            const row = own.join(c.row, e.row);
+            if (residual !== null && residual(row) !== true) continue;
+            if (emit) out.push({ key: own.pairKey(c.key, ok), row, weight: c.weight * e.n });
+          }
+          m += e.n;
+          if (other.keep) {
+            const before = e.match;
+            e.match += c.weight;
+            // the other row's NULL-padded form leaves with its first partner and returns with its last
+            if (before === 0 && e.match !== 0) out.push({ key: other.paddedKey(ok), row: other.padded(e.row), weight: -e.n });
+            else if (before !== 0 && e.match === 0) out.push({ key: other.paddedKey(ok), row: other.padded(e.row), weight: e.n });
+          }
+        }
+      }
+      store(own.store, jk, c, m);
+      if (own.keep && m === 0) out.push({ key: own.paddedKey(c.key), row: own.padded(c.row), weight: c.weight });
+    }
+  }
 
   return {
     step(input: SourceBatch, discard?: boolean): Batch | null {
@@ -55,56 +114,9 @@ export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): O
       const rb = right.step(input);
       if (lb === null && rb === null) return null;
       const out: WeightedRow[] = [];
-      if (lb !== null) {
-        for (const c of lb) {
-          const jk = leftKey(c.row);
-          let m = 0;
-          const bucket = jk === null ? undefined : R.get(jk);
-          if (bucket !== undefined) {
-            for (const [rk, e] of bucket) {
-              if (residual !== null || emit) {
-                const row = c.row.concat(e.row);
-                if (residual !== null && residual(row) !== true) continue;
-                if (emit) out.push({ key: pair(c.key, rk), row, weight: c.weight * e.n });
-              }
-              m += e.n;
-              if (keepRight) {
-                const before = e.match;
-                e.match += c.weight;
-                if (before === 0 && e.match !== 0) out.push({ key: `[${leftNullParts},${rk}]`, row: leftNulls.concat(e.row), weight: -e.n });
-                else if (before !== 0 && e.match === 0) out.push({ key: `[${leftNullParts},${rk}]`, row: leftNulls.concat(e.row), weight: e.n });
-              }
-            }
-          }
-          store(L, jk, c, m);
-          if (keepLeft && m === 0) out.push({ key: pair(c.key, 'null'), row: c.row.concat(rightNulls), weight: c.weight });
-        }
-      }
-      if (rb !== null) {
-        for (const c of rb) {
-          const jk = rightKey(c.row);
-          let m = 0;
-          const bucket = jk === null ? undefined : L.get(jk);
-          if (bucket !== undefined) {
-            for (const [lk, e] of bucket) {
-              if (residual !== null || emit) {
-                const row = e.row.concat(c.row);
-                if (residual !== null && residual(row) !== true) continue;
-                if (emit) out.push({ key: pair(lk, c.key), row, weight: c.weight * e.n });
-              }
-              m += e.n;
-              if (keepLeft) {
-                const before = e.match;
-                e.match += c.weight;
-                if (before === 0 && e.match !== 0) out.push({ key: pair(lk, 'null'), row: e.row.concat(rightNulls), weight: -e.n });
-                else if (before !== 0 && e.match === 0) out.push({ key: pair(lk, 'null'), row: e.row.concat(rightNulls), weight: e.n });
-              }
-            }
-          }
-          store(R, jk, c, m);
-          if (keepRight && m === 0) out.push({ key: `[${leftNullParts},${c.key}]`, row: leftNulls.concat(c.row), weight: c.weight });
-        }
-      }
+      // the delta rule: left changes against the right as it was, then right changes against the left as it is now
+      if (lb !== null) pass(lb, leftSide, rightSide, emit, out);
+      if (rb !== null) pass(rb, rightSide, leftSide, emit, out);
       return out.length === 0 || !emit ? null : out;
     },
   };

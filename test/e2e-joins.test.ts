@@ -43,6 +43,12 @@ const VIEWS: Record<string, string> = {
     FROM orders GROUP BY 1`,
   by_weekday: `SELECT extract(dow FROM placed) AS dow, to_char(placed, 'YYYY-MM') AS ym, count(*) AS n
     FROM orders WHERE placed > '2024-03-01'::timestamptz - interval '10 days' GROUP BY 1, 2`,
+  distinct_tiers: `SELECT DISTINCT c.region, c.tier FROM customers c JOIN orders o ON o.customer_id = c.id`,
+  ids_union: `SELECT customer_id FROM orders UNION SELECT customer_id FROM events`,
+  all_labels: `SELECT customer_id, kind AS label FROM events UNION ALL SELECT customer_id, status FROM orders WHERE qty > 3`,
+  ids_both: `SELECT customer_id FROM orders INTERSECT SELECT customer_id FROM events`,
+  ids_except_all: `SELECT customer_id FROM events EXCEPT ALL SELECT customer_id FROM orders WHERE status = 'paid'`,
+  kinds_intersect_all: `SELECT kind FROM events INTERSECT ALL SELECT kind FROM events WHERE n > 1`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

@@ -37,6 +37,14 @@ const VIEWS = [
   'SELECT a.id, b.id AS other FROM orders a JOIN orders b ON a.customer_id = b.customer_id AND a.id < b.id',
   'SELECT o.id, c.region FROM orders o, customers c WHERE o.customer_id = c.id AND o.qty > 1',
   'SELECT sum(o.qty) AS q FROM orders o JOIN customers c ON o.customer_id = c.id WHERE c.region IN (\'eu\', \'us\')',
+  'SELECT DISTINCT status, qty FROM orders',
+  'SELECT DISTINCT c.region FROM orders o JOIN customers c ON o.customer_id = c.id',
+  'SELECT customer_id FROM orders UNION SELECT customer_id FROM events',
+  'SELECT customer_id, kind FROM events UNION ALL SELECT id, status FROM orders',
+  'SELECT customer_id FROM orders INTERSECT SELECT customer_id FROM events',
+  'SELECT customer_id FROM events EXCEPT ALL SELECT customer_id FROM orders',
+  "SELECT customer_id FROM events INTERSECT ALL SELECT customer_id FROM events WHERE kind = 'click'",
+  'SELECT region FROM customers EXCEPT SELECT status FROM orders UNION SELECT kind FROM events',
 ];
 
 type Gen = () => number;

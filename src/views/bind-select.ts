@@ -8,18 +8,18 @@
  * tree); expressions over it index into that layout.
  */
 import { SqlError } from '../errors.ts';
-import { T, arrayOf, compareDatums, resolveBinary, withoutTypmod } from '../values/index.ts';
+import { T, arrayOf, commonType, compareDatums, resolveBinary, withoutTypmod } from '../values/index.ts';
 import type { Datum, SqlType } from '../values/types.ts';
 import { bindBinary, bindExpr, checkCollation, coerce, starTable, toBool, type AggregateSink, type Scope, type ScopeTable } from './bind.ts';
 import { boundKey, columnsOf, mapBound, shiftColumns } from './bound-walk.ts';
 import { figureColname } from './column-names.ts';
 import { foldConstants } from './fold.ts';
 import type { AggregateSpec, BoundExpr, JoinType, PlanNode, SortKey } from './plan.ts';
-import type { AggregateCall, Expr, SelectStmt } from './syntax.ts';
+import type { AggregateCall, Expr, QueryExpr, SelectStmt } from './syntax.ts';
 import type { Column, SqlSettings, TableInfo } from './types.ts';
 
-/** The result of binding a SELECT. */
-export interface BoundSelect {
+/** The result of binding a query. */
+export interface BoundQuery {
   readonly plan: PlanNode;
   /** Output columns (names as PostgreSQL gives them, possibly overridden by the view's column list). */
   readonly columns: readonly Column[];
@@ -29,6 +29,77 @@ export interface BoundSelect {
   readonly stateful: boolean;
 }
 
+/** A bound query before the view's column list names it: which output positions identify a row. */
+interface BoundPart {
+  readonly plan: PlanNode;
+  readonly columns: readonly Column[];
+  /** Output positions that identify a row when all are shown; null when the key is internal. */
+  readonly keyColumns: readonly number[] | null;
+  readonly stateful: boolean;
+}
+
+/**
+ * Binds a query: a SELECT or a tree of set operations. `tablesOf(select)` gives the tables of
+ * a SELECT's FROM entries (the first table, then one per join). `columnNames` renames the
+ * leading output columns.
+ */
+export function bindQuery(
+  query: QueryExpr,
+  tablesOf: (select: SelectStmt) => readonly TableInfo[],
+  settings: SqlSettings,
+  columnNames: readonly string[] | null,
+): BoundQuery {
+  const b = bindPart(query, tablesOf, settings);
+  const names = b.columns.map((c) => c.name);
+  if (columnNames !== null) {
+    if (columnNames.length > names.length) {
+      throw new SqlError('bad_request', 'CREATE MATERIALIZED VIEW specifies too many column names');
+    }
+    columnNames.forEach((n, i) => {
+      names[i] = n;
+    });
+  }
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new SqlError('bad_request', `column "${n}" specified more than once`);
+    seen.add(n);
+  }
+  const columns: Column[] = b.columns.map((c, i) => ({ name: names[i]!, type: c.type }));
+  return { plan: b.plan, columns, key: (b.keyColumns ?? []).map((i) => names[i]!), stateful: b.stateful };
+}
+
+function bindPart(query: QueryExpr, tablesOf: (select: SelectStmt) => readonly TableInfo[], settings: SqlSettings): BoundPart {
+  if (query.kind === 'select') return bindSelect(query.select, tablesOf(query.select), settings);
+  const what = query.op.toUpperCase();
+  const left = bindPart(query.left, tablesOf, settings);
+  const right = bindPart(query.right, tablesOf, settings);
+  if (left.columns.length !== right.columns.length) throw new SqlError('bad_request', `each ${what} query must have the same number of columns`);
+  // both sides in the common type of each column (PostgreSQL's select_common_type)
+  const types = left.columns.map((c, i) => commonType([c.type, right.columns[i]!.type], what));
+  const columns: Column[] = left.columns.map((c, i) => ({ name: c.name, type: types[i]! }));
+  const inTypes = (b: BoundPart): PlanNode => {
+    if (b.columns.every((c, i) => c.type.display === types[i]!.display)) return b.plan;
+    const exprs = b.columns.map((c, i): BoundExpr => coerce({ kind: 'column', index: i, type: c.type }, types[i]!));
+    return { kind: 'project', input: b.plan, exprs, columns };
+  };
+  const every = columns.map((_, i) => i);
+  if (query.op === 'union') {
+    const inputs = [inTypes(left), inTypes(right)].flatMap((p) => (p.kind === 'union' ? p.inputs : [p]));
+    const union: PlanNode = { kind: 'union', inputs, columns };
+    if (query.all) return { plan: union, columns, keyColumns: null, stateful: true };
+    return { plan: distinctOf(union, columns), columns, keyColumns: every, stateful: true };
+  }
+  const setop: PlanNode = { kind: 'setop', op: query.op, all: query.all, left: inTypes(left), right: inTypes(right), columns };
+  if (!query.all) return { plan: setop, columns, keyColumns: every, stateful: true };
+  return { plan: { kind: 'occurrences', input: setop, columns }, columns, keyColumns: null, stateful: true };
+}
+
+/** One row per distinct value of all columns (DISTINCT, UNION): a GROUP BY of every column without aggregates. */
+function distinctOf(input: PlanNode, columns: readonly Column[]): PlanNode {
+  const groups = columns.map((c, i): BoundExpr => ({ kind: 'column', index: i, type: c.type }));
+  return { kind: 'aggregate', input, groups, aggregates: [], columns };
+}
+
 interface StarColumn {
   readonly name: string;
   readonly expr: BoundExpr;
@@ -36,16 +107,8 @@ interface StarColumn {
 
 const refused = (clause: string) => ({ refused: `aggregate functions are not allowed in ${clause}` });
 
-/**
- * Binds a parsed SELECT. `tables[i]` is the table of FROM entry i (the first table, then one per
- * join). `columnNames` renames the leading output columns.
- */
-export function bindSelect(
-  stmt: SelectStmt,
-  tables: readonly TableInfo[],
-  settings: SqlSettings,
-  columnNames: readonly string[] | null,
-): BoundSelect {
+/** Binds one SELECT; `tables[i]` is the table of FROM entry i (the first table, then one per join). */
+function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: SqlSettings): BoundPart {
   const refs = [stmt.from, ...stmt.joins.map((j) => j.table)];
   const scopeTables: ScopeTable[] = [];
   let width = 0;
@@ -201,41 +264,22 @@ export function bindSelect(
     plan = { kind: 'aggregate', input: plan, groups: g.groups, aggregates: g.aggregates, columns: g.columns };
     if (g.having !== null) plan = { kind: 'filter', input: plan, predicate: g.having, columns: g.columns };
   }
-  if (columnNames !== null) {
-    if (columnNames.length > names.length) {
-      throw new SqlError('bad_request', 'CREATE MATERIALIZED VIEW specifies too many column names');
-    }
-    columnNames.forEach((n, i) => {
-      names[i] = n;
-    });
-  }
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new SqlError('bad_request', `column "${n}" specified more than once`);
-    seen.add(n);
-  }
   const columns: Column[] = exprs.map((e, i) => ({ name: names[i]!, type: e.type }));
   const plainAt = (index: number): number => exprs.findIndex((e) => e.kind === 'column' && e.index === index);
 
   // ---- the key columns: group columns, or every table's primary key, when all are shown plainly
-  const key: string[] = [];
   const keyIndices: number[] = grouped
     ? groups.map((_, i) => i)
     : scopeTables.every((st) => st.table.primaryKey.length > 0)
       ? scopeTables.flatMap((st) => st.table.primaryKey.map((p) => st.offset + p))
       : [];
-  for (const idx of keyIndices) {
-    const at = plainAt(idx);
-    if (at < 0) {
-      key.length = 0;
-      break;
-    }
-    key.push(names[at]!);
-  }
+  let keyColumns: number[] | null = keyIndices.map(plainAt);
+  if (keyColumns.some((at) => at < 0)) keyColumns = null;
   plan = { kind: 'project', input: plan, exprs, columns };
+  if (stmt.distinct) return { plan: distinctOf(plan, columns), columns, keyColumns: columns.map((_, i) => i), stateful: true };
   const duplicates = !grouped && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  return { plan, columns, key, stateful: grouped || duplicates || stmt.joins.length > 0 };
+  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 };
 }
 
 // ---------------------------------------------------------------------------

@@ -12,10 +12,11 @@
 import { SqlError } from '../errors.ts';
 import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
-import { bindSelect } from './bind-select.ts';
+import { bindQuery } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
+import type { QueryExpr, SelectStmt } from './syntax.ts';
 import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewDelta } from './types.ts';
 
 /**
@@ -27,19 +28,33 @@ import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog
  */
 export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings): Promise<CompiledView> {
   const parsed = parseCreateView(sql);
-  const refs = [parsed.select.from, ...parsed.select.joins.map((j) => j.table)];
-  const tables: TableInfo[] = [];
-  for (const ref of refs) {
-    const table = await catalog.lookup(ref.schema, ref.name);
-    if (table === undefined) {
-      const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
-      throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
+  const selects: SelectStmt[] = [];
+  const collect = (q: QueryExpr): void => {
+    if (q.kind === 'select') selects.push(q.select);
+    else {
+      collect(q.left);
+      collect(q.right);
     }
-    tables.push(table);
+  };
+  collect(parsed.query);
+  const tablesBySelect = new Map<SelectStmt, TableInfo[]>();
+  const tables: TableInfo[] = [];
+  for (const select of selects) {
+    const list: TableInfo[] = [];
+    for (const ref of [select.from, ...select.joins.map((j) => j.table)]) {
+      const table = await catalog.lookup(ref.schema, ref.name);
+      if (table === undefined) {
+        const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
+        throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
+      }
+      list.push(table);
+      tables.push(table);
+    }
+    tablesBySelect.set(select, list);
   }
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).
   setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
-  const bound = bindSelect(parsed.select, tables, settings, parsed.columnNames);
+  const bound = bindQuery(parsed.query, (s) => tablesBySelect.get(s)!, settings, parsed.columnNames);
   const root = buildOperator(bound.plan);
   const columns = bound.columns;
   const sources: TableInfo[] = [];

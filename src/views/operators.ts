@@ -14,6 +14,7 @@ import type { Row, SqlType } from '../values/types.ts';
 import { compileExpr } from './compile-expr.ts';
 import { aggregateOperator } from './op-aggregate.ts';
 import { joinOperator } from './op-join.ts';
+import { setopOperator, unionOperator } from './op-setop.ts';
 import type { PlanNode } from './plan.ts';
 
 /** One weighted change of an operator's output: `weight` +1 adds the row, -1 removes it. */
@@ -104,6 +105,10 @@ export function buildOperator(plan: PlanNode): Operator {
       return aggregateOperator(plan, buildOperator(plan.input));
     case 'occurrences':
       return occurrences(buildOperator(plan.input));
+    case 'union':
+      return unionOperator(plan.inputs.map(buildOperator));
+    case 'setop':
+      return setopOperator(plan, buildOperator(plan.left), buildOperator(plan.right));
     default:
       return unreachable(plan);
   }

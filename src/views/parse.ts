@@ -7,7 +7,7 @@
 import sqlParser from 'node-sql-parser';
 import { SqlError } from '../errors.ts';
 import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
-import type { AggregateCall, ArithOp, CompareOp, Expr, JoinClause, Literal, OrderItem, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
+import type { AggregateCall, ArithOp, CompareOp, Expr, JoinClause, Literal, OrderItem, QueryExpr, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
 
 /** A parsed CREATE MATERIALIZED VIEW statement. */
 export interface ParsedView {
@@ -17,7 +17,7 @@ export interface ParsedView {
   readonly columnNames: readonly string[] | null;
   /** The SELECT text as written, without a trailing semicolon. */
   readonly selectText: string;
-  readonly select: SelectStmt;
+  readonly query: QueryExpr;
 }
 
 // node-sql-parser is CommonJS; its bundled typings do not resolve, so describe the one call we use.
@@ -50,10 +50,12 @@ export function parseCreateView(sql: string): ParsedView {
     ast = ast[0];
   }
   castTypes = prepared.castTypes;
+  setOpAll = prepared.setOpAll;
   try {
-    return { name: head.name, columnNames: head.columnNames, selectText: head.selectText, select: convertSelect(ast) };
+    return { name: head.name, columnNames: head.columnNames, selectText: head.selectText, query: convertQuery(ast) };
   } finally {
     castTypes = [];
+    setOpAll = [];
   }
 }
 
@@ -68,13 +70,61 @@ function isSubquery(node: Ast): boolean {
   return node !== null && typeof node === 'object' && node.ast !== undefined && node.ast !== null;
 }
 
-function convertSelect(node: Ast): SelectStmt {
+const SET_OPS: Record<string, { op: 'union' | 'intersect' | 'except'; all: boolean }> = {
+  'union': { op: 'union', all: false },
+  'union distinct': { op: 'union', all: false },
+  'union all': { op: 'union', all: true },
+  'intersect': { op: 'intersect', all: false },
+  'intersect distinct': { op: 'intersect', all: false },
+  'intersect all': { op: 'intersect', all: true },
+  'except': { op: 'except', all: false },
+  'except distinct': { op: 'except', all: false },
+  'except all': { op: 'except', all: true },
+};
+
+/**
+ * A SELECT or a chain of set operations. node-sql-parser gives the chain as a list (each SELECT's
+ * `_next`, joined by its `set_op`); INTERSECT binds tighter, UNION and EXCEPT associate left.
+ */
+function convertQuery(node: Ast): QueryExpr {
+  const selects: QueryExpr[] = [];
+  const ops: { op: 'union' | 'intersect' | 'except'; all: boolean }[] = [];
+  let intersectOrExcept = 0;
+  for (let n: Ast = node; n; n = n._next) {
+    selects.push({ kind: 'select', select: convertSelect(n, selects.length === 0) });
+    if (n._next) {
+      let op = SET_OPS[String(n.set_op ?? '').toLowerCase().replace(/\s+/g, ' ')];
+      if (op === undefined) throw unsupported(`set operation ${String(n.set_op).toUpperCase()}`);
+      if (op.op !== 'union' && setOpAll[intersectOrExcept++] === true) op = { op: op.op, all: true };
+      ops.push(op);
+    }
+  }
+  // INTERSECT first
+  const terms: QueryExpr[] = [selects[0]!];
+  const between: typeof ops = [];
+  ops.forEach((o, i) => {
+    const right = selects[i + 1]!;
+    if (o.op === 'intersect') terms[terms.length - 1] = { kind: 'setop', op: 'intersect', all: o.all, left: terms[terms.length - 1]!, right };
+    else {
+      between.push(o);
+      terms.push(right);
+    }
+  });
+  let q = terms[0]!;
+  between.forEach((o, i) => {
+    q = { kind: 'setop', op: o.op, all: o.all, left: q, right: terms[i + 1]! };
+  });
+  return q;
+}
+
+function convertSelect(node: Ast, first: boolean): SelectStmt {
   if (node === null || typeof node !== 'object' || node.type !== 'select') {
     throw unsupported(`statement ${String(node?.type ?? 'unknown').toUpperCase()} (a view is a SELECT)`);
   }
   if (node.with) throw unsupported('WITH (common table expressions)');
-  if (node._next || node.set_op) throw unsupported(String(node.set_op ?? 'UNION').toUpperCase());
-  if (node.distinct && node.distinct.type) throw unsupported(String(node.distinct.type).toUpperCase());
+  if (!first && node.parentheses) throw unsupported('parenthesized set operation');
+  const dtype = node.distinct?.type ? String(node.distinct.type).toUpperCase() : '';
+  if (dtype !== '' && dtype !== 'DISTINCT') throw unsupported(dtype === 'DISTINCTON' ? 'DISTINCT ON' : dtype);
   if (node.window) throw unsupported('window function');
   if (node.into && (node.into.expr || node.into.type)) throw unsupported('SELECT INTO');
   if (node.locking_read) throw unsupported('FOR UPDATE');
@@ -106,7 +156,7 @@ function convertSelect(node: Ast): SelectStmt {
     });
   }
   const having = node.having ? convertExpr(node.having) : null;
-  return { items, from, joins, where, groupBy, having };
+  return { distinct: dtype === 'DISTINCT', items, from, joins, where, groupBy, having };
 }
 
 const JOIN_TYPES: Record<string, JoinClause['type']> = {
@@ -278,6 +328,8 @@ function numberLiteral(value: Ast): Literal {
 
 /** Cast target types of the statement being converted (see ParserText.castTypes). */
 let castTypes: readonly string[] = [];
+/** Whether each INTERSECT/EXCEPT of the statement being converted had ALL (see ParserText.setOpAll). */
+let setOpAll: readonly boolean[] = [];
 
 function typeRefOf(target: Ast): TypeRef {
   // Every cast target was replaced by the placeholder varchar(<index into castTypes>).

@@ -164,6 +164,25 @@ export type PlanNode =
       readonly columns: readonly Column[];
     }
   | {
+      /** UNION ALL: every input's rows, keyed `[<input index>,<input key>]`. */
+      readonly kind: 'union';
+      readonly inputs: readonly PlanNode[];
+      readonly columns: readonly Column[];
+    }
+  | {
+      /**
+       * INTERSECT / EXCEPT [ALL]: rows counted per side by value (NULLs equal); a row is kept when
+       * both sides have it (INTERSECT) or only the left does (EXCEPT), with ALL as often as
+       * min(left, right) / left - right times (weights above one). Keyed by the row's values.
+       */
+      readonly kind: 'setop';
+      readonly op: 'intersect' | 'except';
+      readonly all: boolean;
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly columns: readonly Column[];
+    }
+  | {
       /**
        * Turns weights above one (duplicate rows of tables without a primary key) into distinct
        * output rows: the n-th copy of a row keyed k is keyed k, then k#2, k#3, …

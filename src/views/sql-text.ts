@@ -221,6 +221,11 @@ export interface ParserText {
    * some of them, e.g. char(3) becomes varchar(3)).
    */
   readonly castTypes: readonly string[];
+  /**
+   * For each INTERSECT and EXCEPT in the text, in order: whether ALL followed it (node-sql-parser
+   * cannot parse INTERSECT ALL / EXCEPT ALL, so the ALL is removed from `text`).
+   */
+  readonly setOpAll: readonly boolean[];
   /** Maps an offset in `text` to the offset in the text it was prepared from. */
   toOriginal(offset: number): number;
 }
@@ -308,8 +313,16 @@ export function prepareForParser(select: string): ParserText {
     return j;
   };
 
+  const setOpAll: boolean[] = [];
   for (let s = 0; s < sig.length; s++) {
     const { t } = sig[s]!;
+    const w = wordAt(s);
+    if (w === 'intersect' || w === 'except') {
+      const all = wordAt(s + 1) === 'all';
+      setOpAll.push(all);
+      if (all) replace.set(sig[s + 1]!.i, '');
+      continue;
+    }
     // expr::type
     if (isP(s, ':') && isP(s + 1, ':') && sig[s + 1]!.t.start === t.end) {
       const end = scanType(s + 2);
@@ -388,6 +401,7 @@ export function prepareForParser(select: string): ParserText {
   return {
     text,
     castTypes,
+    setOpAll,
     toOriginal(offset: number): number {
       // The last non-empty piece starting at or before offset.
       let found = -1;

@@ -109,6 +109,8 @@ export interface JoinClause {
  * select list, WHERE, GROUP BY, HAVING (ORDER BY is dropped: a view is a multiset).
  */
 export interface SelectStmt {
+  /** SELECT DISTINCT. */
+  readonly distinct: boolean;
   readonly items: readonly SelectItem[];
   readonly from: TableRef;
   readonly joins: readonly JoinClause[];
@@ -117,3 +119,15 @@ export interface SelectStmt {
   readonly groupBy: readonly Expr[] | null;
   readonly having: Expr | null;
 }
+
+/** A query: one SELECT, or a set operation of two queries (INTERSECT binds tighter than UNION and EXCEPT). */
+export type QueryExpr =
+  | { readonly kind: 'select'; readonly select: SelectStmt }
+  | {
+      readonly kind: 'setop';
+      readonly op: 'union' | 'intersect' | 'except';
+      /** UNION ALL / INTERSECT ALL / EXCEPT ALL keep duplicates. */
+      readonly all: boolean;
+      readonly left: QueryExpr;
+      readonly right: QueryExpr;
+    };

@@ -49,6 +49,12 @@ const VIEWS: Record<string, string> = {
   ids_both: `SELECT customer_id FROM orders INTERSECT SELECT customer_id FROM events`,
   ids_except_all: `SELECT customer_id FROM events EXCEPT ALL SELECT customer_id FROM orders WHERE status = 'paid'`,
   kinds_intersect_all: `SELECT kind FROM events INTERSECT ALL SELECT kind FROM events WHERE n > 1`,
+  big_regions: `SELECT q.region, q.n FROM (SELECT c.region, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.region) q WHERE q.n > 5`,
+  paid_totals: `WITH paid AS (SELECT customer_id, sum(amount) AS total, count(*) AS n FROM orders WHERE status = 'paid' GROUP BY customer_id)
+    SELECT c.id, c.name, p.total, p.n FROM customers c LEFT JOIN paid p ON p.customer_id = c.id`,
+  layered: `WITH k (cid, what) AS (SELECT customer_id, kind FROM events), per AS (SELECT cid, count(*) AS c FROM k GROUP BY cid)
+    SELECT c.region, sum(per.c) AS events FROM per JOIN customers c ON c.id = per.cid GROUP BY c.region`,
+  filtered_sub: `SELECT s.id, s.double_qty FROM (SELECT id, qty * 2 AS double_qty FROM orders WHERE qty > 2) s WHERE s.double_qty < 16`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

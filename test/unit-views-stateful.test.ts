@@ -45,6 +45,9 @@ const VIEWS = [
   'SELECT customer_id FROM events EXCEPT ALL SELECT customer_id FROM orders',
   "SELECT customer_id FROM events INTERSECT ALL SELECT customer_id FROM events WHERE kind = 'click'",
   'SELECT region FROM customers EXCEPT SELECT status FROM orders UNION SELECT kind FROM events',
+  'SELECT q.region, q.n FROM (SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.region) q WHERE q.n > 2',
+  "WITH paid AS (SELECT customer_id, sum(amount) AS total FROM orders WHERE status = 'paid' GROUP BY customer_id) SELECT c.id, c.region, p.total FROM customers c LEFT JOIN paid p ON p.customer_id = c.id",
+  'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 
 type Gen = () => number;

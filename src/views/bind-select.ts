@@ -45,7 +45,7 @@ interface BoundPart {
  */
 export function bindQuery(
   query: QueryExpr,
-  tablesOf: (select: SelectStmt) => readonly TableInfo[],
+  tablesOf: TablesOf,
   settings: SqlSettings,
   columnNames: readonly string[] | null,
 ): BoundQuery {
@@ -68,8 +68,11 @@ export function bindQuery(
   return { plan: b.plan, columns, key: (b.keyColumns ?? []).map((i) => names[i]!), stateful: b.stateful };
 }
 
-function bindPart(query: QueryExpr, tablesOf: (select: SelectStmt) => readonly TableInfo[], settings: SqlSettings): BoundPart {
-  if (query.kind === 'select') return bindSelect(query.select, tablesOf(query.select), settings);
+/** The tables of a SELECT's FROM entries, in order; null for a derived table. */
+export type TablesOf = (select: SelectStmt) => readonly (TableInfo | null)[];
+
+function bindPart(query: QueryExpr, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
+  if (query.kind === 'select') return bindSelect(query.select, tablesOf, settings);
   const what = query.op.toUpperCase();
   const left = bindPart(query.left, tablesOf, settings);
   const right = bindPart(query.right, tablesOf, settings);
@@ -107,9 +110,31 @@ interface StarColumn {
 
 const refused = (clause: string) => ({ refused: `aggregate functions are not allowed in ${clause}` });
 
-/** Binds one SELECT; `tables[i]` is the table of FROM entry i (the first table, then one per join). */
-function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: SqlSettings): BoundPart {
+/** Binds one SELECT; its FROM entries are tables (`tablesOf`) or derived tables (bound here). */
+function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
   const refs = [stmt.from, ...stmt.joins.map((j) => j.table)];
+  // A derived table is seen as a table whose columns are its output and whose key is its key columns.
+  const derived = new Map<number, BoundPart>();
+  let derivedState = false;
+  const tables: TableInfo[] = tablesOf(stmt).map((t, i) => {
+    if (t !== null) return t;
+    const ref = refs[i]!;
+    const sub = bindPart(ref.query!, tablesOf, settings);
+    derived.set(i, sub);
+    derivedState ||= sub.stateful;
+    const names = sub.columns.map((c) => c.name);
+    (ref.columnNames ?? []).forEach((n, j) => {
+      if (j >= names.length) throw new SqlError('bad_request', `table "${ref.name}" has ${names.length} columns available but ${ref.columnNames!.length} columns specified`);
+      names[j] = n;
+    });
+    return {
+      id: `derived:${ref.alias ?? ref.name}`,
+      schema: '',
+      name: ref.name,
+      columns: sub.columns.map((c, j) => ({ name: names[j]!, type: c.type })),
+      primaryKey: sub.keyColumns ?? [],
+    };
+  });
   const scopeTables: ScopeTable[] = [];
   let width = 0;
   refs.forEach((ref, i) => {
@@ -124,7 +149,7 @@ function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: Sq
     for (let k = scopeTables.length - 1; k >= 0; k--) if (col >= scopeTables[k]!.offset) return k;
     return 0;
   };
-  const tablesOf = (e: BoundExpr): Set<number> => new Set([...columnsOf(e)].map(tableOfColumn));
+  const tablesIn = (e: BoundExpr): Set<number> => new Set([...columnsOf(e)].map(tableOfColumn));
 
   // ---- FROM: USING merges, the star list, join conditions
   let merged = new Map<string, BoundExpr>();
@@ -176,7 +201,7 @@ function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: Sq
     const allInner = stmt.joins.every((j) => j.type === 'inner' || j.type === 'cross');
     for (const c of conjuncts(foldConstants(toBool(bindExpr(stmt.where, fullScope), 'WHERE')))) {
       if (c.kind === 'const' && c.value === true) continue;
-      const ts = tablesOf(c);
+      const ts = tablesIn(c);
       if (!allInner || ts.size === 0) topFilters.push(c);
       else if (ts.size === 1) scanFilters[[...ts][0]!]!.push(c);
       else joinConds[Math.max(...ts) - 1]!.push(c);
@@ -186,7 +211,7 @@ function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: Sq
   // ---- the join tree
   const scanNode = (k: number): PlanNode => {
     const { table, offset } = scopeTables[k]!;
-    const scan: PlanNode = { kind: 'scan', table, columns: table.columns };
+    const scan: PlanNode = derived.get(k)?.plan ?? { kind: 'scan', table, columns: table.columns };
     const fs = scanFilters[k]!;
     return fs.length === 0 ? scan : { kind: 'filter', input: scan, predicate: shiftColumns(andOf(fs), -offset), columns: table.columns };
   };
@@ -201,13 +226,13 @@ function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: Sq
     const keyTypes: SqlType[] = [];
     const residual: BoundExpr[] = [];
     for (const c of joinConds[j]!) {
-      const ts = tablesOf(c);
+      const ts = tablesIn(c);
       // a condition on the joined table alone filters it before the join (it is the inner side)
       if (ts.size === 1 && ts.has(k) && (type === 'inner' || type === 'left')) {
         scanFilters[k]!.push(c);
         continue;
       }
-      const eq = equiKey(c, k, tablesOf);
+      const eq = equiKey(c, k, tablesIn);
       if (eq !== null) {
         leftKeys.push(eq.left);
         rightKeys.push(shiftColumns(eq.right, -st.offset));
@@ -279,7 +304,7 @@ function bindSelect(stmt: SelectStmt, tables: readonly TableInfo[], settings: Sq
   if (stmt.distinct) return { plan: distinctOf(plan, columns), columns, keyColumns: columns.map((_, i) => i), stateful: true };
   const duplicates = !grouped && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 };
+  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 || derivedState };
 }
 
 // ---------------------------------------------------------------------------

@@ -28,20 +28,22 @@ import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog
  */
 export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings): Promise<CompiledView> {
   const parsed = parseCreateView(sql);
-  const selects: SelectStmt[] = [];
-  const collect = (q: QueryExpr): void => {
-    if (q.kind === 'select') selects.push(q.select);
-    else {
-      collect(q.left);
-      collect(q.right);
-    }
-  };
-  collect(parsed.query);
-  const tablesBySelect = new Map<SelectStmt, TableInfo[]>();
+  // every SELECT of the query (set operation branches, derived tables), and the tables of its FROM
+  const tablesBySelect = new Map<SelectStmt, (TableInfo | null)[]>();
   const tables: TableInfo[] = [];
-  for (const select of selects) {
-    const list: TableInfo[] = [];
-    for (const ref of [select.from, ...select.joins.map((j) => j.table)]) {
+  const collect = async (q: QueryExpr): Promise<void> => {
+    if (q.kind === 'setop') {
+      await collect(q.left);
+      await collect(q.right);
+      return;
+    }
+    const list: (TableInfo | null)[] = [];
+    for (const ref of [q.select.from, ...q.select.joins.map((j) => j.table)]) {
+      if (ref.query !== undefined) {
+        await collect(ref.query);
+        list.push(null);
+        continue;
+      }
       const table = await catalog.lookup(ref.schema, ref.name);
       if (table === undefined) {
         const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
@@ -50,8 +52,9 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
       list.push(table);
       tables.push(table);
     }
-    tablesBySelect.set(select, list);
-  }
+    tablesBySelect.set(q.select, list);
+  };
+  await collect(parsed.query);
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).
   setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
   const bound = bindQuery(parsed.query, (s) => tablesBySelect.get(s)!, settings, parsed.columnNames);

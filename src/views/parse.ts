@@ -35,6 +35,7 @@ const parser = new ParserClass();
 export function parseCreateView(sql: string): ParsedView {
   const head = peelCreateView(sql);
   const prepared = prepareForParser(head.selectText);
+  if (/^\s*with\s+recursive\b/i.test(head.selectText)) throw new SqlError('unsupported', 'unsupported: WITH RECURSIVE');
   let ast: unknown;
   try {
     ast = parser.astify(prepared.text, { database: 'postgresql' });
@@ -87,6 +88,43 @@ const SET_OPS: Record<string, { op: 'union' | 'intersect' | 'except'; all: boole
  * `_next`, joined by its `set_op`); INTERSECT binds tighter, UNION and EXCEPT associate left.
  */
 function convertQuery(node: Ast): QueryExpr {
+  if (!node?.with) return convertSetOps(node);
+  // WITH: each query sees the ones before it; the main query sees all of them
+  const scope = new Map<string, Cte>();
+  cteScopes.push(scope);
+  try {
+    for (const w of Array.isArray(node.with) ? node.with : [node.with]) {
+      const name = identText(w.name);
+      if (scope.has(name)) throw new SqlError('bad_request', `WITH query name "${name}" specified more than once`);
+      const stmt = w.stmt?.ast ?? w.stmt;
+      const columnNames = Array.isArray(w.columns) ? w.columns.map((c: Ast) => identText(c.column ?? c)) : undefined;
+      const query = convertQuery(stmt);
+      scope.set(name, columnNames === undefined ? { query } : { query, columnNames });
+    }
+    return convertSetOps({ ...node, with: null });
+  } finally {
+    cteScopes.pop();
+  }
+}
+
+/** A WITH query, as the FROM entries that name it see it. */
+interface Cte {
+  readonly query: QueryExpr;
+  readonly columnNames?: readonly string[];
+}
+
+/** The WITH queries visible while converting, innermost last. */
+const cteScopes: Map<string, Cte>[] = [];
+
+function findCte(name: string): Cte | undefined {
+  for (let i = cteScopes.length - 1; i >= 0; i--) {
+    const c = cteScopes[i]!.get(name);
+    if (c !== undefined) return c;
+  }
+  return undefined;
+}
+
+function convertSetOps(node: Ast): QueryExpr {
   const selects: QueryExpr[] = [];
   const ops: { op: 'union' | 'intersect' | 'except'; all: boolean }[] = [];
   let intersectOrExcept = 0;
@@ -121,7 +159,7 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
   if (node === null || typeof node !== 'object' || node.type !== 'select') {
     throw unsupported(`statement ${String(node?.type ?? 'unknown').toUpperCase()} (a view is a SELECT)`);
   }
-  if (node.with) throw unsupported('WITH (common table expressions)');
+  if (node.with) throw unsupported('WITH in this position');
   if (!first && node.parentheses) throw unsupported('parenthesized set operation');
   const dtype = node.distinct?.type ? String(node.distinct.type).toUpperCase() : '';
   if (dtype !== '' && dtype !== 'DISTINCT') throw unsupported(dtype === 'DISTINCTON' ? 'DISTINCT ON' : dtype);
@@ -199,17 +237,21 @@ function convertFrom(from: Ast): { from: TableRef; joins: JoinClause[] } {
 
 function convertTableRef(f: Ast): TableRef {
   if (f.expr && f.expr.type === 'tables') throw unsupported('parenthesized JOIN');
-  if (f.expr && isSubquery(f.expr)) throw unsupported('subquery');
+  if (f.lateral) throw unsupported('LATERAL');
+  if (f.expr && isSubquery(f.expr)) {
+    if (typeof f.as !== 'string' || f.as === '') throw new SqlError('bad_request', 'subquery in FROM must have an alias');
+    return { schema: null, name: f.as, alias: f.as, query: convertQuery(f.expr.ast) };
+  }
   if (f.expr) throw unsupported('table function in FROM');
   if (f.tablesample) throw unsupported('TABLESAMPLE');
   if (f.lateral) throw unsupported('LATERAL');
   if (f.type === 'dual' || typeof f.table !== 'string') throw unsupported('FROM item');
   if (f.table === 'only' && f.as) throw unsupported('ONLY');
-  return {
-    schema: typeof f.db === 'string' && f.db !== '' ? f.db : null,
-    name: f.table,
-    alias: typeof f.as === 'string' && f.as !== '' ? f.as : null,
-  };
+  const schema = typeof f.db === 'string' && f.db !== '' ? f.db : null;
+  const alias = typeof f.as === 'string' && f.as !== '' ? f.as : null;
+  const cte = schema === null ? findCte(f.table) : undefined;
+  if (cte !== undefined) return { schema: null, name: f.table, alias, ...cte };
+  return { schema, name: f.table, alias };
 }
 
 function identText(x: Ast): string {

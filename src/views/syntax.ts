@@ -87,11 +87,16 @@ export type SelectItem =
   | { readonly kind: 'star'; readonly table: string | null }
   | { readonly kind: 'expr'; readonly expr: Expr; readonly alias: string | null };
 
-/** A table in FROM. */
+/** An entry of FROM: a table, or a derived table (a subquery with an alias, or a WITH query). */
 export interface TableRef {
   readonly schema: string | null;
+  /** The table's name; for a derived table the name it is visible under. */
   readonly name: string;
   readonly alias: string | null;
+  /** The query of a derived table (FROM (SELECT …) q, or a reference to a WITH query); absent for a table. */
+  readonly query?: QueryExpr;
+  /** Column names given to a WITH query (`WITH q (a, b) AS …`), renaming its leading columns. */
+  readonly columnNames?: readonly string[];
 }
 
 /** A join of the table on its right onto everything before it in FROM (a left-deep tree). */

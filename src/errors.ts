@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unknown_relation'
   | 'unknown_column'
   | 'already_exists'
+  | 'conflict'
   | 'not_found'
   | 'bad_request'
   | 'timeout'
@@ -55,6 +56,7 @@ function statusFor(code: ErrorCode): number {
     case 'not_found':
       return 404;
     case 'already_exists':
+    case 'conflict':
       return 409;
     case 'timeout':
       return 504;

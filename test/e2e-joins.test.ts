@@ -197,6 +197,42 @@ describe(`joins and aggregates against PostgreSQL (seed ${SEED})`, () => {
     await randomTransactions(rng(SEED + 2), 15, nextId);
   });
 
+  test('views over views move with each source transaction; a view others read cannot be deleted', async () => {
+    const layers: [string, string][] = [
+      ['paid_orders', `SELECT id, customer_id, amount FROM orders WHERE status = 'paid'`],
+      ['customer_paid', `SELECT customer_id, count(*) AS n, sum(amount) AS total FROM paid_orders GROUP BY customer_id`],
+      ['repeat_customers', `SELECT cp.customer_id, cp.total, c.name FROM customer_paid cp JOIN customers c ON c.id = cp.customer_id WHERE cp.n > 1`],
+    ];
+    for (const [name, select] of layers) {
+      await createView(base(), `CREATE MATERIALIZED VIEW ${name} AS ${select}`);
+      // the same layers as PostgreSQL views, so that the oracle reads them by the same names
+      await h.db.query(`CREATE VIEW ${name} AS ${select}`);
+    }
+    const top = new Subscriber(base(), 'repeat_customers');
+    await top.open();
+    const r = rng(SEED + 3);
+    for (let t = 0; t < 25; t++) {
+      const id = 1 + Math.floor(r() * 200);
+      await h.db.query(`UPDATE orders SET status = ${lit(pick(r, STATUSES))}, customer_id = ${Math.floor(r() * 14)} WHERE id = (SELECT id FROM orders ORDER BY id OFFSET ${id % 100} LIMIT 1)`);
+      const lsn = await currentLsn(h.db);
+      for (const [name, select] of layers) {
+        assert.deepEqual(sortedCanonical((await viewRows(base(), name, lsn)).rows), await oracle(h.db, select), `transaction ${t}: ${name}`);
+      }
+      // the writer waits: the subscriber's state after this transaction's diff is PostgreSQL's
+      const want = await oracle(h.db, layers[2]![1]);
+      await waitUntil(() => JSON.stringify(top.rows()) === JSON.stringify(want), 5000, `subscriber of repeat_customers after transaction ${t}`);
+    }
+    assert.deepEqual(top.errors, []);
+    top.close();
+    const del = await http(base(), 'DELETE', '/v1/views/paid_orders');
+    assert.equal(del.status, 409);
+    const err = del.json<{ error: { code: string; message: string } }>().error;
+    assert.equal(err.code, 'conflict');
+    assert.match(err.message, /read by views "customer_paid", "repeat_customers"/);
+    const info = (await http(base(), 'GET', '/v1/views/customer_paid')).json<{ key: string[] }>();
+    assert.deepEqual(info.key, ['customer_id']);
+  });
+
   test('deleting a stateful view removes its state from Redis', async () => {
     const r = await http(base(), 'DELETE', '/v1/views/order_pairs');
     assert.equal(r.status, 204);

@@ -7,12 +7,14 @@
  */
 import type { Position, Source } from '../cdc/types.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
-import { compileView } from '../views/index.ts';
+import { compileView, type ViewCatalog } from '../views/index.ts';
 import { SourceMapper } from './source-mapping.ts';
 import type { ViewState } from './view-state.ts';
 
 export interface BackfillDeps {
   readonly source: Source;
+  /** The other views, which a view may read by name. */
+  readonly views: ViewCatalog;
   readonly store: RedisStore;
   readonly log: (m: string) => void;
   /** Rows per snapshot fetch. */
@@ -30,7 +32,7 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Po
   const { store, log, source } = deps;
   const name = v.def.name;
   if (v.compiled!.stateful) {
-    v.compiled = await compileView(v.def.sql, source.catalog, source.settings());
+    v.compiled = await compileView(v.def.sql, source.catalog, source.settings(), deps.views);
     v.mapper = new SourceMapper(v.compiled.sources);
   }
   const compiled = v.compiled!;

@@ -105,13 +105,19 @@ export class Pipeline {
     const checkpoint = historyLost ? null : await store.getCheckpoint();
     const toBackfill: ViewState[] = [];
     let from = checkpoint ?? 0n;
+    // every definition first: a view may read views stored after it
+    const restored: { v: ViewState; meta: Awaited<ReturnType<RedisStore['getMeta']>> }[] = [];
     for (const def of await store.listViewDefs()) {
       const meta = await store.getMeta(def.name);
       const v = newViewState(def, meta.seq, meta.token, meta.error);
       this.views.set(v);
+      restored.push({ v, meta });
+    }
+    for (const { v, meta } of restored) {
+      const def = v.def;
       if (meta.status === 'failed') continue;
       try {
-        this.setCompiled(v, await compileView(def.sql, this.source.catalog, this.source.settings()));
+        this.setCompiled(v, await this.compile(def.sql));
       } catch (err) {
         await this.failView(v, `cannot restore view: ${(err as Error).message}`);
         continue;
@@ -167,7 +173,7 @@ export class Pipeline {
 
   /** Compiles, registers and starts backfilling a view. Resolves once it is registered. */
   async create(sql: string): Promise<ViewInfo> {
-    const compiled = await compileView(sql, this.source.catalog, this.source.settings());
+    const compiled = await this.compile(sql);
     const name = compiled.name;
     if (!VIEW_NAME.test(name)) {
       throw new DeltaviewError('bad_request', `view name "${name}" is not usable: view names are identifiers (letters, digits, _ and $, starting with a letter or _, at most 63 characters) because they appear in URLs and Redis keys`);
@@ -182,6 +188,7 @@ export class Pipeline {
         createdAt: new Date().toISOString(),
         columns: compiled.columns.map((c) => ({ name: c.name, type: c.type.display })),
         key: compiled.key,
+        dependsOn: compiled.dependsOn,
       };
       if (!(await this.opts.store.putViewDef(def))) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
       const v = newViewState(def, 0, null, null);
@@ -198,6 +205,8 @@ export class Pipeline {
 
   async delete(name: string): Promise<void> {
     const v = this.state(name);
+    const readers = [...this.views.values()].filter((o) => o !== v && (o.def.dependsOn ?? []).includes(name)).map((o) => `"${o.def.name}"`);
+    if (readers.length > 0) throw new DeltaviewError('conflict', `view "${name}" is read by ${readers.length > 1 ? 'views' : 'view'} ${readers.join(', ')}; delete ${readers.length > 1 ? 'those' : 'that'} first`);
     this.views.delete(name);
     v.hold = null;
     this.waiters.cancel(name);
@@ -224,6 +233,13 @@ export class Pipeline {
     const p = this.waiters.wait(name, lsn, timeoutMs);
     if (v.liveFrom !== null && lsn > 0n) this.source.requestPosition();
     return p;
+  }
+
+  /** The views a new or restored view may read by name. */
+  private readonly viewCatalog = { lookup: (name: string) => this.views.get(name)?.def.sql };
+
+  private compile(sql: string): Promise<NonNullable<ViewState['compiled']>> {
+    return compileView(sql, this.source.catalog, this.source.settings(), this.viewCatalog);
   }
 
   private state(name: string): ViewState {
@@ -355,7 +371,7 @@ export class Pipeline {
   private async restoreState(v: ViewState): Promise<void> {
     if (!v.compiled?.stateful) return;
     const started = Date.now();
-    const compiled = await compileView(v.def.sql, this.source.catalog, this.source.settings());
+    const compiled = await this.compile(v.def.sql);
     let entries = 0;
     for await (const chunk of this.opts.store.readState(v.def.name)) {
       compiled.restore(chunk);
@@ -396,6 +412,7 @@ export class Pipeline {
     const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling';
     const snapshotLsn = await backfillView(v, {
       source: this.source,
+      views: this.viewCatalog,
       store: this.opts.store,
       log: this.opts.log,
       batch: this.opts.backfillBatch ?? 5000,

@@ -25,6 +25,8 @@ export interface StoredViewDef {
   /** Output columns as shown in the API (name, PostgreSQL type name). */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
   readonly key: readonly string[];
+  /** The other views it reads (absent in definitions stored before views could read views). */
+  readonly dependsOn?: readonly string[];
 }
 
 /** A view's persisted state. */

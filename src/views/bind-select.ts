@@ -68,8 +68,13 @@ export function bindQuery(
   return { plan: b.plan, columns, key: (b.keyColumns ?? []).map((i) => names[i]!), stateful: b.stateful };
 }
 
-/** The tables of a SELECT's FROM entries, in order; null for a derived table. */
-export type TablesOf = (select: SelectStmt) => readonly (TableInfo | null)[];
+/** What a FROM entry reads: a source table, or a query (a subquery, a WITH query, another view). */
+export type FromSource =
+  | { readonly kind: 'table'; readonly table: TableInfo }
+  | { readonly kind: 'derived'; readonly query: QueryExpr; readonly columnNames?: readonly string[] };
+
+/** The sources of a SELECT's FROM entries, in order. */
+export type TablesOf = (select: SelectStmt) => readonly FromSource[];
 
 function bindPart(query: QueryExpr, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
   if (query.kind === 'select') return bindSelect(query.select, tablesOf, settings);
@@ -116,15 +121,16 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings)
   // A derived table is seen as a table whose columns are its output and whose key is its key columns.
   const derived = new Map<number, BoundPart>();
   let derivedState = false;
-  const tables: TableInfo[] = tablesOf(stmt).map((t, i) => {
-    if (t !== null) return t;
+  const tables: TableInfo[] = tablesOf(stmt).map((src, i) => {
+    if (src.kind === 'table') return src.table;
     const ref = refs[i]!;
-    const sub = bindPart(ref.query!, tablesOf, settings);
+    const sub = bindPart(src.query, tablesOf, settings);
     derived.set(i, sub);
     derivedState ||= sub.stateful;
     const names = sub.columns.map((c) => c.name);
-    (ref.columnNames ?? []).forEach((n, j) => {
-      if (j >= names.length) throw new SqlError('bad_request', `table "${ref.name}" has ${names.length} columns available but ${ref.columnNames!.length} columns specified`);
+    const given = src.columnNames ?? [];
+    if (given.length > names.length) throw new SqlError('bad_request', `table "${ref.name}" has ${names.length} columns available but ${given.length} columns specified`);
+    given.forEach((n, j) => {
       names[j] = n;
     });
     return {

@@ -12,36 +12,47 @@
 import { SqlError } from '../errors.ts';
 import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
-import { bindQuery } from './bind-select.ts';
+import { bindQuery, type FromSource } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
 import type { QueryExpr, SelectStmt } from './syntax.ts';
-import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewDelta } from './types.ts';
+import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewCatalog, ViewDelta } from './types.ts';
 
 /**
  * Compiles a `CREATE MATERIALIZED VIEW <name> AS <select>` statement.
  * Rejects with SqlError: 'parse_error' (malformed SQL, with line/column),
  * 'unsupported' (naming the construct), 'unknown_relation', 'unknown_column',
  * 'bad_request' (type errors, duplicate output column names, a constant
- * expression that fails to evaluate).
+ * expression that fails to evaluate). Names in FROM that `views` knows are
+ * other views, read through their queries.
  */
-export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings): Promise<CompiledView> {
+export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings, views?: ViewCatalog): Promise<CompiledView> {
   const parsed = parseCreateView(sql);
-  // every SELECT of the query (set operation branches, derived tables), and the tables of its FROM
-  const tablesBySelect = new Map<SelectStmt, (TableInfo | null)[]>();
+  // every SELECT of the query (set operation branches, derived tables, views it reads) and what its FROM entries read
+  const sourcesBySelect = new Map<SelectStmt, FromSource[]>();
   const tables: TableInfo[] = [];
-  const collect = async (q: QueryExpr): Promise<void> => {
+  const dependsOn = new Set<string>();
+  const collect = async (q: QueryExpr, depth: number): Promise<void> => {
+    if (depth > 32) throw new SqlError('unsupported', 'unsupported: views nested more than 32 deep');
     if (q.kind === 'setop') {
-      await collect(q.left);
-      await collect(q.right);
+      await collect(q.left, depth);
+      await collect(q.right, depth);
       return;
     }
-    const list: (TableInfo | null)[] = [];
+    const list: FromSource[] = [];
     for (const ref of [q.select.from, ...q.select.joins.map((j) => j.table)]) {
-      if (ref.query !== undefined) {
-        await collect(ref.query);
-        list.push(null);
+      let src: Extract<FromSource, { kind: 'derived' }> | undefined;
+      if (ref.query !== undefined) src = ref.columnNames === undefined ? { kind: 'derived', query: ref.query } : { kind: 'derived', query: ref.query, columnNames: ref.columnNames };
+      else if (ref.schema === null && views?.lookup(ref.name) !== undefined) {
+        // another view: its query, read as a derived table (each layer moves with the same source transaction)
+        const inner = parseCreateView(views.lookup(ref.name)!);
+        dependsOn.add(ref.name);
+        src = inner.columnNames === null ? { kind: 'derived', query: inner.query } : { kind: 'derived', query: inner.query, columnNames: inner.columnNames };
+      }
+      if (src !== undefined) {
+        await collect(src.query, depth + 1);
+        list.push(src);
         continue;
       }
       const table = await catalog.lookup(ref.schema, ref.name);
@@ -49,15 +60,15 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
         const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
         throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
       }
-      list.push(table);
+      list.push({ kind: 'table', table });
       tables.push(table);
     }
-    tablesBySelect.set(q.select, list);
+    sourcesBySelect.set(q.select, list);
   };
-  await collect(parsed.query);
+  await collect(parsed.query, 0);
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).
   setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
-  const bound = bindQuery(parsed.query, (s) => tablesBySelect.get(s)!, settings, parsed.columnNames);
+  const bound = bindQuery(parsed.query, (s) => sourcesBySelect.get(s)!, settings, parsed.columnNames);
   const root = buildOperator(bound.plan);
   const columns = bound.columns;
   const sources: TableInfo[] = [];
@@ -106,6 +117,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
     columns,
     key: bound.key,
     sources,
+    dependsOn: [...dependsOn],
     stateful: bound.stateful,
     step,
     initialize: () => run(new Map(), false, []),

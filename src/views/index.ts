@@ -10,6 +10,7 @@ export type {
   SqlSettings,
   TableCatalog,
   TableInfo,
+  ViewCatalog,
   ViewChange,
   ViewDelta,
 } from './types.ts';

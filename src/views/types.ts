@@ -32,6 +32,11 @@ export interface TableCatalog {
   lookup(schema: string | null, name: string): Promise<TableInfo | undefined>;
 }
 
+/** The views a view may read by name: their CREATE MATERIALIZED VIEW statements. */
+export interface ViewCatalog {
+  lookup(name: string): string | undefined;
+}
+
 /** Settings of the source database that change SQL semantics. */
 export interface SqlSettings {
   /** lc_ctype of the source database is C/POSIX: lower/upper/ILIKE touch ASCII only. */
@@ -92,8 +97,10 @@ export interface CompiledView {
   readonly columns: readonly Column[];
   /** Output column names that form the row key when all of them are visible; [] when the key is internal. */
   readonly key: readonly string[];
-  /** Tables the view reads (each exactly once). */
+  /** Tables the view reads (each exactly once), also through the views it reads. */
   readonly sources: readonly TableInfo[];
+  /** Names of the other views it reads (directly or through them). */
+  readonly dependsOn: readonly string[];
   /**
    * The view keeps operator state between transactions (joins, aggregates, duplicate rows): its
    * deltas carry StateChanges to persist with the rows, and `restore` rebuilds it.

@@ -55,6 +55,11 @@ const VIEWS: Record<string, string> = {
   layered: `WITH k (cid, what) AS (SELECT customer_id, kind FROM events), per AS (SELECT cid, count(*) AS c FROM k GROUP BY cid)
     SELECT c.region, sum(per.c) AS events FROM per JOIN customers c ON c.id = per.cid GROUP BY c.region`,
   filtered_sub: `SELECT s.id, s.double_qty FROM (SELECT id, qty * 2 AS double_qty FROM orders WHERE qty > 2) s WHERE s.double_qty < 16`,
+  exists_paid: `SELECT c.id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid')`,
+  no_orders: `SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) AND c.tier > 0`,
+  in_eu: `SELECT id, amount FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE region = 'eu')`,
+  not_in_buyers: `SELECT id, customer_id FROM orders WHERE customer_id NOT IN (SELECT customer_id FROM events WHERE kind = 'buy' AND n > 1)`,
+  busy_regions: `SELECT c.region, count(*) AS n FROM customers c WHERE c.id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 12) GROUP BY c.region`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 
@@ -127,7 +132,7 @@ async function randomTransactions(r: () => number, count: number, nextId: { v: n
         const id = Math.floor(r() * 14);
         stmts.push(`DELETE FROM customers WHERE id = ${id}`, `INSERT INTO customers VALUES (${id}, 'cust${id}b', ${lit(pick(r, REGIONS))}, 2) ON CONFLICT (id) DO NOTHING`);
       } else if (p < 0.76) stmts.push(`UPDATE products SET price = price + 1.25, category = ${lit(pick(r, ['tools', 'toys', 'misc']))} WHERE id = ${Math.floor(r() * 6)}`);
-      else if (p < 0.86) stmts.push(`INSERT INTO events VALUES (${Math.floor(r() * 14)}, '${pick(r, KINDS)}', ${Math.floor(r() * 4)})`);
+      else if (p < 0.86) stmts.push(`INSERT INTO events VALUES (${r() < 0.1 ? 'NULL' : Math.floor(r() * 14)}, '${pick(r, KINDS)}', ${Math.floor(r() * 4)})`);
       else if (p < 0.94) stmts.push(`DELETE FROM events WHERE ctid = (SELECT ctid FROM events WHERE kind = '${pick(r, KINDS)}' LIMIT 1)`);
       else stmts.push(`UPDATE events SET n = n + 1 WHERE customer_id = ${Math.floor(r() * 14)}`);
     }

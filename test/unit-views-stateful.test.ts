@@ -47,6 +47,13 @@ const VIEWS = [
   'SELECT region FROM customers EXCEPT SELECT status FROM orders UNION SELECT kind FROM events',
   'SELECT q.region, q.n FROM (SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.region) q WHERE q.n > 2',
   "WITH paid AS (SELECT customer_id, sum(amount) AS total FROM orders WHERE status = 'paid' GROUP BY customer_id) SELECT c.id, c.region, p.total FROM customers c LEFT JOIN paid p ON p.customer_id = c.id",
+  'SELECT id, qty FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id AND c.vip)',
+  'SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)',
+  "SELECT id FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE region = 'eu')",
+  'SELECT id, customer_id FROM orders WHERE customer_id NOT IN (SELECT customer_id FROM events)',
+  'SELECT c.region, count(*) FROM customers c WHERE c.id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 1) GROUP BY c.region',
+  "SELECT kind FROM events e WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = e.customer_id AND o.status = 'paid')",
+  'SELECT id FROM customers WHERE EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM orders WHERE qty > 3)',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 
@@ -221,4 +228,8 @@ test('grouping and join errors are PostgreSQL\'s', async () => {
   await rejects('SELECT sum(status) FROM orders', 'unsupported', /function sum\(text\) does not exist/);
   await rejects('SELECT 1 FROM orders JOIN customers USING (nope)', 'unknown_column', /USING clause does not exist in left table/);
   await rejects('SELECT status FROM orders GROUP BY 3', 'bad_request', /GROUP BY position 3 is not in select list/);
+  await rejects('SELECT id FROM orders WHERE customer_id IN (SELECT id FROM customers) OR qty > 1', 'unsupported', /subquery outside the top-level AND of WHERE/);
+  await rejects('SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id > o.customer_id)', 'unsupported', /other than inner = outer equalities/);
+  await rejects('SELECT id FROM orders o WHERE customer_id NOT IN (SELECT c.id FROM customers c WHERE c.id = o.qty)', 'unsupported', /correlated NOT IN/);
+  await rejects('SELECT id FROM orders WHERE customer_id IN (SELECT id, region FROM customers)', 'bad_request', /subquery has too many columns/);
 });

@@ -10,7 +10,7 @@
 import { SqlError } from '../errors.ts';
 import { T, arrayOf, commonType, compareDatums, resolveBinary, withoutTypmod } from '../values/index.ts';
 import type { Datum, SqlType } from '../values/types.ts';
-import { bindBinary, bindExpr, checkCollation, coerce, starTable, toBool, type AggregateSink, type Scope, type ScopeTable } from './bind.ts';
+import { OUTER_BASE, bindBinary, bindExpr, checkCollation, coerce, starTable, toBool, type AggregateSink, type Scope, type ScopeTable } from './bind.ts';
 import { boundKey, columnsOf, mapBound, shiftColumns } from './bound-walk.ts';
 import { figureColname } from './column-names.ts';
 import { foldConstants } from './fold.ts';
@@ -116,7 +116,7 @@ interface StarColumn {
 const refused = (clause: string) => ({ refused: `aggregate functions are not allowed in ${clause}` });
 
 /** Binds one SELECT; its FROM entries are tables (`tablesOf`) or derived tables (bound here). */
-function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
+function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings, corr?: Correlation): BoundPart {
   const refs = [stmt.from, ...stmt.joins.map((j) => j.table)];
   // A derived table is seen as a table whose columns are its output and whose key is its key columns.
   const derived = new Map<number, BoundPart>();
@@ -200,13 +200,20 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings)
     if (join.on !== null) joinConds[j]!.push(...conjuncts(foldConstants(toBool(bindExpr(join.on, scope), 'JOIN/ON'))));
   });
 
-  // ---- WHERE: with only inner joins, each conjunct moves to the lowest point that sees its tables
+  // ---- WHERE: with only inner joins, each conjunct moves to the lowest point that sees its tables.
+  // [NOT] EXISTS / [NOT] IN (subquery) conditions become semi- and anti-joins after the joins.
   const fullScope: Scope = { tables: scopeTables, merged, settings, aggregates: refused('WHERE') };
   const topFilters: BoundExpr[] = [];
-  if (stmt.where !== null) {
+  const { plain, subqueries } = splitSubqueries(stmt.where);
+  if (plain !== null) {
     const allInner = stmt.joins.every((j) => j.type === 'inner' || j.type === 'cross');
-    for (const c of conjuncts(foldConstants(toBool(bindExpr(stmt.where, fullScope), 'WHERE')))) {
+    const whereScope: Scope = corr === undefined ? fullScope : { ...fullScope, outer: corr.outer };
+    for (const c of conjuncts(foldConstants(toBool(bindExpr(plain, whereScope), 'WHERE')))) {
       if (c.kind === 'const' && c.value === true) continue;
+      if (corr !== undefined && [...columnsOf(c)].some((i) => i >= OUTER_BASE)) {
+        corr.pairs.push(correlationPair(c));
+        continue;
+      }
       const ts = tablesIn(c);
       if (!allInner || ts.size === 0) topFilters.push(c);
       else if (ts.size === 1) scanFilters[[...ts][0]!]!.push(c);
@@ -261,6 +268,18 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings)
     };
   });
   if (topFilters.length > 0) plan = { kind: 'filter', input: plan, predicate: andOf(topFilters), columns: plan.columns };
+  for (const sq of subqueries) plan = semiJoin(plan, sq, fullScope, tablesOf, settings);
+  if (corr !== undefined) {
+    // a correlated subquery yields its IN item (if any) and the inner sides of its correlations
+    if (stmt.groupBy !== null || stmt.having !== null || stmt.distinct || stmt.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr))) {
+      throw new SqlError('unsupported', 'unsupported: a correlated subquery with GROUP BY, HAVING, DISTINCT or aggregates');
+    }
+    const outExprs: BoundExpr[] = [];
+    if (corr.item !== null) outExprs.push(bindExpr(corr.item, { ...fullScope, aggregates: refused('this context') }));
+    outExprs.push(...corr.pairs.map((p) => p.inner));
+    const outColumns: Column[] = outExprs.map((e, i) => ({ name: `?k${i}`, type: e.type }));
+    return { plan: { kind: 'project', input: plan, exprs: outExprs, columns: outColumns }, columns: outColumns, keyColumns: null, stateful: true };
+  }
 
   // ---- select list, grouping
   const grouped = stmt.groupBy !== null || stmt.having !== null || stmt.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr));
@@ -310,7 +329,7 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings)
   if (stmt.distinct) return { plan: distinctOf(plan, columns), columns, keyColumns: columns.map((_, i) => i), stateful: true };
   const duplicates = !grouped && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 || derivedState };
+  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 || derivedState || subqueries.length > 0 };
 }
 
 // ---------------------------------------------------------------------------
@@ -523,6 +542,100 @@ function bindAggregate(call: AggregateCall, scope: Scope): AggregateSpec {
     orderBy,
     filter: filter !== null && filter.kind === 'const' && filter.value === true ? null : filter,
     type,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Subqueries in WHERE
+
+/** A correlated subquery being bound: the enclosing scope, and the equalities that tie it to it. */
+interface Correlation {
+  readonly outer: Scope;
+  /** inner (over the subquery's joined row) = outer (over the enclosing query's joined row) */
+  readonly pairs: { inner: BoundExpr; outer: BoundExpr }[];
+  /** The select item of `x IN (SELECT item …)`; null for EXISTS. */
+  readonly item: Expr | null;
+}
+
+type SubqueryCond = Extract<Expr, { kind: 'exists' } | { kind: 'in_query' }>;
+
+/** Splits WHERE into its [NOT] EXISTS / IN (subquery) conjuncts and the rest. */
+function splitSubqueries(where: Expr | null): { plain: Expr | null; subqueries: SubqueryCond[] } {
+  const subqueries: SubqueryCond[] = [];
+  const rest: Expr[] = [];
+  const walk = (e: Expr): void => {
+    if (e.kind === 'and') {
+      walk(e.left);
+      walk(e.right);
+    } else if (e.kind === 'exists' || e.kind === 'in_query') subqueries.push(e);
+    else if (e.kind === 'not' && (e.arg.kind === 'exists' || e.arg.kind === 'in_query')) subqueries.push({ ...e.arg, negated: !e.arg.negated });
+    else rest.push(e);
+  };
+  if (where !== null) walk(where);
+  const plain = rest.reduce<Expr | null>((acc, e) => (acc === null ? e : { kind: 'and', left: acc, right: e }), null);
+  return { plain, subqueries };
+}
+
+/** `inner = outer` (either way round) of a correlated subquery's WHERE; anything else is refused. */
+function correlationPair(c: BoundExpr): { inner: BoundExpr; outer: BoundExpr } {
+  const isOuter = (e: BoundExpr) => [...columnsOf(e)].every((i) => i >= OUTER_BASE) && columnsOf(e).size > 0;
+  const isInner = (e: BoundExpr) => [...columnsOf(e)].every((i) => i < OUTER_BASE);
+  const toOuter = (e: BoundExpr) => shiftColumns(e, -OUTER_BASE);
+  if (c.kind === 'call' && c.label === 'operator =' && c.args.length === 2) {
+    const [a, b] = c.args as [BoundExpr, BoundExpr];
+    if (isInner(a) && isOuter(b)) return { inner: a, outer: toOuter(b) };
+    if (isInner(b) && isOuter(a)) return { inner: b, outer: toOuter(a) };
+  }
+  throw new SqlError('unsupported', 'unsupported: a correlated subquery condition other than inner = outer equalities joined by AND');
+}
+
+/** Plans `plan` filtered by one [NOT] EXISTS / [NOT] IN (subquery) condition as a semi- or anti-join. */
+function semiJoin(plan: PlanNode, sq: SubqueryCond, scope: Scope, tablesOf: TablesOf, settings: SqlSettings): PlanNode {
+  const q = sq.query;
+  const simple = q.kind === 'select' && q.select.groupBy === null && q.select.having === null && !q.select.distinct
+    && !q.select.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr));
+  const item: Expr | null = sq.kind === 'in_query' && q.kind === 'select' && q.select.items.length === 1 && q.select.items[0]!.kind === 'expr' ? q.select.items[0]!.expr : null;
+  let sub: BoundPart;
+  let outerKeys: BoundExpr[] = [];
+  if (simple && (sq.kind === 'exists' || item !== null)) {
+    const corr: Correlation = { outer: scope, pairs: [], item };
+    sub = bindSelect(q.select, tablesOf, settings, corr);
+    outerKeys = corr.pairs.map((p) => p.outer);
+    if (sq.kind === 'in_query' && sq.negated && corr.pairs.length > 0) throw new SqlError('unsupported', 'unsupported: correlated NOT IN (use NOT EXISTS)');
+  } else {
+    sub = bindPart(q, tablesOf, settings);
+  }
+  const leftKeys: BoundExpr[] = [];
+  const rightKeys: BoundExpr[] = [];
+  const keyTypes: SqlType[] = [];
+  const addKey = (outer: BoundExpr, col: number) => {
+    const eq = bindBinary('=', outer, { kind: 'column', index: col, type: sub.columns[col]!.type }, scope);
+    const [l, r] = (eq as Extract<BoundExpr, { kind: 'call' }>).args as [BoundExpr, BoundExpr];
+    if (l.type.name !== r.type.name) throw new SqlError('unsupported', `unsupported: comparing ${l.type.display} with ${r.type.display} in a subquery condition`);
+    leftKeys.push(l);
+    rightKeys.push(r);
+    keyTypes.push(l.type);
+  };
+  let first = 0;
+  if (sq.kind === 'in_query') {
+    if (sub.columns.length !== 1 + outerKeys.length) throw new SqlError('bad_request', sub.columns.length > 1 ? 'subquery has too many columns' : 'subquery has too few columns');
+    addKey(bindExpr(sq.arg, { ...scope, aggregates: refused('WHERE') }), 0);
+    first = 1;
+  }
+  outerKeys.forEach((o, i) => addKey(o, first + i));
+  const type: JoinType = sq.kind === 'exists' ? (sq.negated ? 'anti' : 'semi') : sq.negated ? 'anti_null' : 'semi';
+  return {
+    kind: 'join',
+    type,
+    left: plan,
+    right: sub.plan,
+    leftKeys,
+    rightKeys,
+    keyTypes,
+    residual: null,
+    leftTables: 0,
+    rightTables: 0,
+    columns: plan.columns,
   };
 }
 

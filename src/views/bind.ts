@@ -56,7 +56,15 @@ export interface Scope {
   readonly settings: SqlSettings;
   /** A sink for aggregate calls, or the message refusing them here (PostgreSQL's words). */
   readonly aggregates: AggregateSink | { readonly refused: string };
+  /**
+   * The enclosing query's scope, for the WHERE clause of a correlated subquery: a name not found
+   * here is looked up there and bound as an outer reference (see OUTER_BASE).
+   */
+  readonly outer?: Scope;
 }
+
+/** Column indices at or above this are outer references: OUTER_BASE + the column's index in the outer row. */
+export const OUTER_BASE = 1 << 29;
 
 // ---------------------------------------------------------------------------
 // Expressions
@@ -140,6 +148,9 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const arg = bindExpr(e.arg, scope);
       return coerce(arg, parseTypeName(e.type.text), true);
     }
+    case 'exists':
+    case 'in_query':
+      throw new SqlError('unsupported', 'unsupported: subquery outside the top-level AND of WHERE (EXISTS and IN (SELECT …) are supported as WHERE conditions joined by AND)');
     case 'aggregate':
       if ('refused' in scope.aggregates) throw new SqlError('bad_request', scope.aggregates.refused);
       return scope.aggregates.add(e, scope);
@@ -166,6 +177,19 @@ export function starTable(schema: string | null, table: string, scope: Scope): S
 }
 
 function bindColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): BoundExpr {
+  if (scope.outer === undefined) return bindLocalColumn(e, scope);
+  try {
+    return bindLocalColumn(e, scope);
+  } catch (err) {
+    if (!(err instanceof SqlError) || (err.code !== 'unknown_column' && err.code !== 'unknown_relation')) throw err;
+    const outer = bindColumn(e, scope.outer);
+    if (outer.kind === 'column' && outer.index >= OUTER_BASE) throw new SqlError('unsupported', `unsupported: reference to "${e.name}" two queries out (only the enclosing query's columns may be referenced)`);
+    if (outer.kind !== 'column') throw new SqlError('unsupported', `unsupported: outer reference to the merged USING column "${e.name}"`);
+    return { ...outer, index: OUTER_BASE + outer.index };
+  }
+}
+
+function bindLocalColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): BoundExpr {
   if (e.table !== null) {
     const st = findTable(e.schema, e.table, scope);
     const i = st.table.columns.findIndex((c) => c.name === e.name);

@@ -49,7 +49,10 @@ function figure(e: Expr): Figured | null {
     case 'in':
     case 'between':
     case 'like':
+    case 'in_query':
       return null;
+    case 'exists':
+      return { name: 'exists', strength: 2 };
     default:
       return unreachable(e);
   }

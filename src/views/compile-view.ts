@@ -16,7 +16,7 @@ import { bindQuery, type FromSource } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
-import type { QueryExpr, SelectStmt } from './syntax.ts';
+import type { Expr, QueryExpr, SelectStmt } from './syntax.ts';
 import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewCatalog, ViewDelta } from './types.ts';
 
 /**
@@ -64,6 +64,10 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
       tables.push(table);
     }
     sourcesBySelect.set(q.select, list);
+    // subqueries of WHERE conditions (EXISTS, IN (SELECT …)) read sources too
+    const inWhere = (e: Expr | null): Expr[] =>
+      e === null ? [] : e.kind === 'and' ? [...inWhere(e.left), ...inWhere(e.right)] : e.kind === 'not' ? inWhere(e.arg) : [e];
+    for (const e of inWhere(q.select.where)) if (e.kind === 'exists' || e.kind === 'in_query') await collect(e.query, depth + 1);
   };
   await collect(parsed.query, 0);
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).

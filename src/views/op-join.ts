@@ -27,7 +27,7 @@ interface Entry {
 type Arrangement = Map<string, Map<string, Entry>>;
 
 /** Bucket of rows whose join key has a NULL (never probed). */
-const NULL_KEY = '\u0000null';
+export const NULL_KEY = '\u0000null';
 
 export function joinOperator(plan: JoinPlan, left: Operator, right: Operator): Operator {
   const leftKey = keyFunction(plan.leftKeys.map(compileExpr), plan);
@@ -146,7 +146,7 @@ function store(a: Arrangement, jk: string | null, c: WeightedRow, m: number): vo
 }
 
 /** The join key of a row in equality form, or null when a key value is NULL (no partner). */
-function keyFunction(fs: readonly Evaluator[], plan: JoinPlan): (row: Row) => string | null {
+export function keyFunction(fs: readonly Evaluator[], plan: JoinPlan): (row: Row) => string | null {
   if (fs.length === 0) return () => '';
   const types = plan.keyTypes;
   return (row) => {

@@ -14,6 +14,7 @@ import type { Row, SqlType } from '../values/types.ts';
 import { compileExpr } from './compile-expr.ts';
 import { aggregateOperator } from './op-aggregate.ts';
 import { joinOperator } from './op-join.ts';
+import { semiJoinOperator } from './op-semijoin.ts';
 import { setopOperator, unionOperator } from './op-setop.ts';
 import type { PlanNode } from './plan.ts';
 
@@ -100,6 +101,9 @@ export function buildOperator(plan: PlanNode): Operator {
       };
     }
     case 'join':
+      if (plan.type === 'semi' || plan.type === 'anti' || plan.type === 'anti_null') {
+        return semiJoinOperator(plan, buildOperator(plan.left), buildOperator(plan.right));
+      }
       return joinOperator(plan, buildOperator(plan.left), buildOperator(plan.right));
     case 'aggregate':
       return aggregateOperator(plan, buildOperator(plan.input));

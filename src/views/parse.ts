@@ -466,7 +466,8 @@ function convertExpr(node: Ast): Expr {
       return expr;
     }
     case 'unary_expr': {
-      const op = String(node.operator).toUpperCase();
+      const op = String(node.operator).toUpperCase().replace(/\s+/g, ' ');
+      if (op === 'NOT EXISTS' && isSubquery(node.expr)) return { kind: 'exists', query: convertQuery(node.expr.ast), negated: true };
       const arg = convertExpr(node.expr);
       if (op === 'NOT') return { kind: 'not', arg };
       if (op === '-') return { kind: 'negate', arg };
@@ -492,7 +493,10 @@ function convertExpr(node: Ast): Expr {
       if (node.over) throw unsupported('window function');
       const { schema, name } = functionName(node);
       const args = argList(node);
-      if (name === 'exists') throw unsupported('subquery');
+      if (name === 'exists') {
+        if (args.length !== 1 || !isSubquery(args[0])) throw unsupported('form of EXISTS');
+        return { kind: 'exists', query: convertQuery(args[0].ast), negated: false };
+      }
       if (name === PAREN_MARKER && schema === null) {
         if (args.length !== 1) throw unsupported('row constructor');
         return convertExpr(args[0]);
@@ -548,7 +552,8 @@ function convertBinary(node: Ast): Expr {
     case 'IN':
     case 'NOT IN': {
       const r = node.right;
-      if (isSubquery(r)) throw unsupported('subquery');
+      const sub = isSubquery(r) ? r : r?.type === 'expr_list' && Array.isArray(r.value) && r.value.length === 1 && isSubquery(r.value[0]) ? r.value[0] : null;
+      if (sub !== null) return { kind: 'in_query', arg: convertExpr(node.left), query: convertQuery(sub.ast), negated: op === 'NOT IN' };
       if (r?.type !== 'expr_list') throw unsupported('IN with a non-list operand');
       const vals: Ast[] = Array.isArray(r.value) ? r.value : [r.value];
       if (vals.some(isSubquery)) throw unsupported('subquery');

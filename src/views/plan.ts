@@ -109,8 +109,13 @@ export interface SortKey {
   readonly compare: (a: Datum, b: Datum) => number;
 }
 
-/** A join's kind: which sides are preserved with NULLs when they have no partner. */
-export type JoinType = 'inner' | 'left' | 'right' | 'full';
+/**
+ * A join's kind: which sides are preserved with NULLs when they have no partner; or a semi-join
+ * (EXISTS, IN: left rows with a partner), an anti-join (NOT EXISTS: left rows without one) and
+ * NOT IN's null-aware anti-join (no partner, and neither the left key nor any right key is NULL,
+ * unless the right side is empty). Semi- and anti-joins output left rows under their own keys.
+ */
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'anti_null';
 
 /** A node of the operator tree. Every node produces rows keyed by a canonical row key. */
 export type PlanNode =

@@ -59,6 +59,10 @@ export type Expr =
       readonly otherwise: Expr | null;
     }
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeRef }
+  /** [NOT] EXISTS (subquery). */
+  | { readonly kind: 'exists'; readonly query: QueryExpr; readonly negated: boolean }
+  /** x [NOT] IN (subquery). */
+  | { readonly kind: 'in_query'; readonly arg: Expr; readonly query: QueryExpr; readonly negated: boolean }
   | AggregateCall;
 
 /** An ordering item: inside an aggregate call (`string_agg(x, ',' ORDER BY y DESC)`). */

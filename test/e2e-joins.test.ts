@@ -60,6 +60,12 @@ const VIEWS: Record<string, string> = {
   in_eu: `SELECT id, amount FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE region = 'eu')`,
   not_in_buyers: `SELECT id, customer_id FROM orders WHERE customer_id NOT IN (SELECT customer_id FROM events WHERE kind = 'buy' AND n > 1)`,
   busy_regions: `SELECT c.region, count(*) AS n FROM customers c WHERE c.id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 12) GROUP BY c.region`,
+  top_orders: `SELECT id, amount, customer_id FROM orders ORDER BY amount DESC NULLS LAST, id LIMIT 5`,
+  orders_page2: `SELECT id, qty FROM orders ORDER BY qty NULLS FIRST, id LIMIT 5 OFFSET 5`,
+  top_regions: `SELECT c.region, sum(o.amount) AS revenue FROM orders o JOIN customers c ON c.id = o.customer_id
+    GROUP BY c.region ORDER BY revenue DESC NULLS LAST, region NULLS LAST LIMIT 2`,
+  top_events: `SELECT customer_id, kind, n FROM events ORDER BY n DESC, customer_id NULLS FIRST, kind LIMIT 3`,
+  heaviest: `SELECT id FROM orders ORDER BY amount * qty DESC NULLS LAST, id LIMIT 4`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

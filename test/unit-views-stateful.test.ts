@@ -54,6 +54,12 @@ const VIEWS = [
   'SELECT c.region, count(*) FROM customers c WHERE c.id IN (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 1) GROUP BY c.region',
   "SELECT kind FROM events e WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = e.customer_id AND o.status = 'paid')",
   'SELECT id FROM customers WHERE EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM orders WHERE qty > 3)',
+  'SELECT id, amount FROM orders ORDER BY amount DESC NULLS LAST, id LIMIT 5',
+  'SELECT id FROM orders ORDER BY qty, id DESC LIMIT 3 OFFSET 2',
+  'SELECT customer_id, kind FROM events ORDER BY customer_id NULLS FIRST, kind LIMIT 4',
+  'SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.region ORDER BY n DESC, region LIMIT 2',
+  'SELECT id FROM orders ORDER BY amount * qty DESC NULLS LAST, id LIMIT 4',
+  'SELECT DISTINCT status FROM orders ORDER BY status LIMIT 2',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 

@@ -79,6 +79,9 @@ export type TablesOf = (select: SelectStmt) => readonly FromSource[];
 function bindPart(query: QueryExpr, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
   if (query.kind === 'select') return bindSelect(query.select, tablesOf, settings);
   const what = query.op.toUpperCase();
+  for (const side of [query.left, query.right]) {
+    if (side.kind === 'select' && side.select.limit !== null) throw new SqlError('unsupported', `unsupported: LIMIT/OFFSET in a ${what} (write the set operation in a derived table and limit that)`);
+  }
   const left = bindPart(query.left, tablesOf, settings);
   const right = bindPart(query.right, tablesOf, settings);
   if (left.columns.length !== right.columns.length) throw new SqlError('bad_request', `each ${what} query must have the same number of columns`);
@@ -325,11 +328,48 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
       : [];
   let keyColumns: number[] | null = keyIndices.map(plainAt);
   if (keyColumns.some((at) => at < 0)) keyColumns = null;
-  plan = { kind: 'project', input: plan, exprs, columns };
-  if (stmt.distinct) return { plan: distinctOf(plan, columns), columns, keyColumns: columns.map((_, i) => i), stateful: true };
-  const duplicates = !grouped && tables.some((t) => t.primaryKey.length === 0);
+  // ---- ORDER BY … LIMIT: sort keys are output columns (by position or name) or, without grouping
+  // and DISTINCT, expressions over the input computed as hidden columns
+  const hidden: BoundExpr[] = [];
+  const sortKeys: { index: number; key: SortKey }[] = [];
+  if (stmt.limit !== null) {
+    if (stmt.limit.count === null) throw new SqlError('unsupported', 'unsupported: OFFSET without LIMIT');
+    for (const o of stmt.orderBy) {
+      let index: number;
+      if (o.expr.kind === 'literal' && o.expr.literal.kind === 'integer') {
+        const n = Number(o.expr.literal.text);
+        if (n < 1 || n > columns.length) throw new SqlError('bad_request', `ORDER BY position ${o.expr.literal.text} is not in select list`);
+        index = n - 1;
+      } else if (o.expr.kind === 'column' && o.expr.table === null && names.filter((n) => n === (o.expr as { name: string }).name).length === 1) {
+        index = names.indexOf(o.expr.name);
+      } else {
+        if (grouped || stmt.distinct) throw new SqlError('unsupported', 'unsupported: ORDER BY an expression that is not an output column, in a grouped or DISTINCT query');
+        let e = bindExpr(o.expr, { ...fullScope, aggregates: refused('ORDER BY') });
+        if (e.type.name === 'unknown') e = coerce(e, T.text);
+        index = columns.length + hidden.length;
+        hidden.push(foldConstants(e));
+      }
+      const t = index < columns.length ? columns[index]!.type : hidden[index - columns.length]!.type;
+      checkCollation('<', t, fullScope);
+      resolveBinary('<', t, t);
+      const key: SortKey = { expr: { kind: 'column', index, type: t }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc, compare: (a: Datum, b: Datum) => compareDatums(a, b, t) };
+      sortKeys.push({ index, key });
+    }
+  }
+  const withHidden: Column[] = [...columns, ...hidden.map((h, i) => ({ name: `?sort${i}`, type: h.type }))];
+  plan = { kind: 'project', input: plan, exprs: [...exprs, ...hidden], columns: withHidden };
+  if (stmt.distinct) {
+    plan = distinctOf(plan, columns);
+    keyColumns = columns.map((_, i) => i);
+  }
+  if (stmt.limit !== null) {
+    plan = { kind: 'topk', input: plan, sortKeys, limit: stmt.limit.count!, offset: stmt.limit.offset, columns: withHidden };
+    if (hidden.length > 0) plan = { kind: 'project', input: plan, exprs: columns.map((c, i): BoundExpr => ({ kind: 'column', index: i, type: c.type })), columns };
+  }
+  const duplicates = !grouped && !stmt.distinct && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  return { plan, columns, keyColumns, stateful: grouped || duplicates || stmt.joins.length > 0 || derivedState || subqueries.length > 0 };
+  const stateful = grouped || duplicates || stmt.distinct || stmt.limit !== null || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
+  return { plan, columns, keyColumns, stateful };
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { aggregateOperator } from './op-aggregate.ts';
 import { joinOperator } from './op-join.ts';
 import { semiJoinOperator } from './op-semijoin.ts';
 import { setopOperator, unionOperator } from './op-setop.ts';
+import { topkOperator } from './op-topk.ts';
 import type { PlanNode } from './plan.ts';
 
 /** One weighted change of an operator's output: `weight` +1 adds the row, -1 removes it. */
@@ -111,6 +112,8 @@ export function buildOperator(plan: PlanNode): Operator {
       return occurrences(buildOperator(plan.input));
     case 'union':
       return unionOperator(plan.inputs.map(buildOperator));
+    case 'topk':
+      return topkOperator(plan, buildOperator(plan.input));
     case 'setop':
       return setopOperator(plan, buildOperator(plan.left), buildOperator(plan.right));
     default:

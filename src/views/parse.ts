@@ -166,20 +166,22 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
   if (node.window) throw unsupported('window function');
   if (node.into && (node.into.expr || node.into.type)) throw unsupported('SELECT INTO');
   if (node.locking_read) throw unsupported('FOR UPDATE');
-  const limit = node.limit;
-  if (limit && Array.isArray(limit.value) && limit.value.length > 0) {
-    if (limit.seperator === 'offset' && limit.value.length === 1) throw unsupported('OFFSET');
-    const first = limit.value[0];
-    const isAll = first?.type === 'origin' && String(first.value).toLowerCase() === 'all';
-    if (!isAll) throw unsupported('LIMIT');
-    if (limit.value.length > 1) throw unsupported('OFFSET');
+  let limit: SelectStmt['limit'] = null;
+  const lim = node.limit;
+  if (lim && Array.isArray(lim.value) && lim.value.length > 0) {
+    const count = (v: Ast, what: string): number | null => {
+      if (v?.type === 'origin' && String(v.value).toLowerCase() === 'all') return null;
+      if (v?.type !== 'number' || !Number.isSafeInteger(v.value) || v.value < 0) throw unsupported(`${what} that is not a non-negative integer constant`);
+      return v.value as number;
+    };
+    if (lim.seperator === 'offset' && lim.value.length === 1) limit = { count: null, offset: count(lim.value[0], 'OFFSET') ?? 0 };
+    else limit = { count: count(lim.value[0], 'LIMIT'), offset: lim.value.length > 1 ? (count(lim.value[1], 'OFFSET') ?? 0) : 0 };
+    if (limit.count === null && limit.offset === 0) limit = null; // LIMIT ALL
   }
   const { from, joins } = convertFrom(node.from);
   if (!Array.isArray(node.columns)) throw unsupported('select list');
   const items = node.columns.map(convertSelectItem);
-  // ORDER BY without LIMIT does not change a view's multiset; it is checked for
-  // unsupported constructs (and names) but otherwise ignored.
-  if (Array.isArray(node.orderby)) for (const o of node.orderby) convertExpr(o.expr);
+  const orderBy: OrderItem[] = Array.isArray(node.orderby) ? node.orderby.map(convertOrderItem) : [];
   const where = node.where ? convertExpr(node.where) : null;
   let groupBy: Expr[] | null = null;
   if (node.groupby) {
@@ -194,7 +196,7 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
     });
   }
   const having = node.having ? convertExpr(node.having) : null;
-  return { distinct: dtype === 'DISTINCT', items, from, joins, where, groupBy, having };
+  return { distinct: dtype === 'DISTINCT', items, from, joins, where, groupBy, having, orderBy, limit };
 }
 
 const JOIN_TYPES: Record<string, JoinClause['type']> = {
@@ -285,6 +287,15 @@ const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank',
 /** The aggregate functions views support (incrementally, see src/views/aggregates.ts). */
 const SUPPORTED_AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
 
+function convertOrderItem(o: Ast): OrderItem {
+  const nulls = typeof o.nulls === 'string' ? o.nulls.toUpperCase() : '';
+  return {
+    expr: convertExpr(o.expr),
+    desc: String(o.type ?? '').toUpperCase() === 'DESC',
+    nullsFirst: nulls.includes('FIRST') ? true : nulls.includes('LAST') ? false : null,
+  };
+}
+
 function convertAggregate(node: Ast): AggregateCall {
   let name = String(node.name).toLowerCase();
   const a = node.args ?? {};
@@ -300,16 +311,7 @@ function convertAggregate(node: Ast): AggregateCall {
   if (star && name !== 'count') throw new SqlError('parse_error', `syntax error: ${name}(*) is only valid for count`);
   const args: Expr[] = star || argNode === undefined || argNode === null ? [] : [convertExpr(argNode)];
   if (delim !== undefined && delim !== null) args.push(convertExpr(delim));
-  const orderBy: OrderItem[] = Array.isArray(a.orderby)
-    ? a.orderby.map((o: Ast) => {
-        const nulls = typeof o.nulls === 'string' ? o.nulls.toUpperCase() : '';
-        return {
-          expr: convertExpr(o.expr),
-          desc: String(o.type ?? '').toUpperCase() === 'DESC',
-          nullsFirst: nulls.includes('FIRST') ? true : nulls.includes('LAST') ? false : null,
-        };
-      })
-    : [];
+  const orderBy: OrderItem[] = Array.isArray(a.orderby) ? a.orderby.map(convertOrderItem) : [];
   const filter = node.filter?.where ? convertExpr(node.filter.where) : null;
   return { kind: 'aggregate', name, star, args, distinct: String(a.distinct ?? '').toUpperCase() === 'DISTINCT', orderBy, filter };
 }

@@ -169,6 +169,15 @@ export type PlanNode =
       readonly columns: readonly Column[];
     }
   | {
+      /** ORDER BY … LIMIT n OFFSET m: the rows at ranks [m, m + n) of the input, by the sort keys (columns of the input), ties by row key. */
+      readonly kind: 'topk';
+      readonly input: PlanNode;
+      readonly sortKeys: readonly { readonly index: number; readonly key: SortKey }[];
+      readonly limit: number;
+      readonly offset: number;
+      readonly columns: readonly Column[];
+    }
+  | {
       /** UNION ALL: every input's rows, keyed `[<input index>,<input key>]`. */
       readonly kind: 'union';
       readonly inputs: readonly PlanNode[];

@@ -127,6 +127,10 @@ export interface SelectStmt {
   /** GROUP BY items (expressions, or integer literals naming select-list positions); null without GROUP BY. */
   readonly groupBy: readonly Expr[] | null;
   readonly having: Expr | null;
+  /** ORDER BY (it matters only with LIMIT/OFFSET: a view is a multiset). */
+  readonly orderBy: readonly OrderItem[];
+  /** LIMIT n (null: no limit) OFFSET m; null without either. */
+  readonly limit: { readonly count: number | null; readonly offset: number } | null;
 }
 
 /** A query: one SELECT, or a set operation of two queries (INTERSECT binds tighter than UNION and EXCEPT). */

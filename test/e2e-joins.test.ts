@@ -66,6 +66,8 @@ const VIEWS: Record<string, string> = {
     GROUP BY c.region ORDER BY revenue DESC NULLS LAST, region NULLS LAST LIMIT 2`,
   top_events: `SELECT customer_id, kind, n FROM events ORDER BY n DESC, customer_id NULLS FIRST, kind LIMIT 3`,
   heaviest: `SELECT id FROM orders ORDER BY amount * qty DESC NULLS LAST, id LIMIT 4`,
+  latest_per_customer: `SELECT DISTINCT ON (customer_id) customer_id, id, placed FROM orders ORDER BY customer_id, placed DESC NULLS LAST, id`,
+  first_event_kind: `SELECT DISTINCT ON (e.kind) e.kind, e.customer_id, e.n FROM events e ORDER BY e.kind, e.n DESC, e.customer_id NULLS FIRST`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

@@ -60,6 +60,9 @@ const VIEWS = [
   'SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.region ORDER BY n DESC, region LIMIT 2',
   'SELECT id FROM orders ORDER BY amount * qty DESC NULLS LAST, id LIMIT 4',
   'SELECT DISTINCT status FROM orders ORDER BY status LIMIT 2',
+  'SELECT DISTINCT ON (customer_id) customer_id, id, amount FROM orders ORDER BY customer_id, amount DESC NULLS LAST, id',
+  'SELECT DISTINCT ON (kind) kind, customer_id FROM events ORDER BY kind, customer_id NULLS FIRST',
+  'SELECT DISTINCT ON (c.region) c.region, o.id FROM orders o JOIN customers c ON o.customer_id = c.id ORDER BY c.region, o.qty DESC NULLS LAST, o.id',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 
@@ -238,4 +241,7 @@ test('grouping and join errors are PostgreSQL\'s', async () => {
   await rejects('SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id > o.customer_id)', 'unsupported', /other than inner = outer equalities/);
   await rejects('SELECT id FROM orders o WHERE customer_id NOT IN (SELECT c.id FROM customers c WHERE c.id = o.qty)', 'unsupported', /correlated NOT IN/);
   await rejects('SELECT id FROM orders WHERE customer_id IN (SELECT id, region FROM customers)', 'bad_request', /subquery has too many columns/);
+  await rejects('SELECT DISTINCT ON (status) status, id FROM orders ORDER BY id', 'bad_request', /DISTINCT ON expressions must match initial ORDER BY expressions/);
+  await rejects('SELECT id FROM orders OFFSET 3', 'unsupported', /OFFSET without LIMIT/);
+  await rejects('SELECT id FROM orders UNION SELECT id FROM orders LIMIT 3', 'unsupported', /LIMIT\/OFFSET in a UNION/);
 });

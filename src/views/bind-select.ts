@@ -328,47 +328,62 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
       : [];
   let keyColumns: number[] | null = keyIndices.map(plainAt);
   if (keyColumns.some((at) => at < 0)) keyColumns = null;
-  // ---- ORDER BY … LIMIT: sort keys are output columns (by position or name) or, without grouping
-  // and DISTINCT, expressions over the input computed as hidden columns
+  // ---- ORDER BY … LIMIT and DISTINCT ON: their items are output columns (by position or name) or,
+  // without grouping and DISTINCT, expressions over the input computed as hidden columns
   const hidden: BoundExpr[] = [];
-  const sortKeys: { index: number; key: SortKey }[] = [];
-  if (stmt.limit !== null) {
-    if (stmt.limit.count === null) throw new SqlError('unsupported', 'unsupported: OFFSET without LIMIT');
-    for (const o of stmt.orderBy) {
-      let index: number;
-      if (o.expr.kind === 'literal' && o.expr.literal.kind === 'integer') {
-        const n = Number(o.expr.literal.text);
-        if (n < 1 || n > columns.length) throw new SqlError('bad_request', `ORDER BY position ${o.expr.literal.text} is not in select list`);
-        index = n - 1;
-      } else if (o.expr.kind === 'column' && o.expr.table === null && names.filter((n) => n === (o.expr as { name: string }).name).length === 1) {
-        index = names.indexOf(o.expr.name);
-      } else {
-        if (grouped || stmt.distinct) throw new SqlError('unsupported', 'unsupported: ORDER BY an expression that is not an output column, in a grouped or DISTINCT query');
-        let e = bindExpr(o.expr, { ...fullScope, aggregates: refused('ORDER BY') });
-        if (e.type.name === 'unknown') e = coerce(e, T.text);
-        index = columns.length + hidden.length;
-        hidden.push(foldConstants(e));
-      }
-      const t = index < columns.length ? columns[index]!.type : hidden[index - columns.length]!.type;
-      checkCollation('<', t, fullScope);
-      resolveBinary('<', t, t);
-      const key: SortKey = { expr: { kind: 'column', index, type: t }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc, compare: (a: Datum, b: Datum) => compareDatums(a, b, t) };
-      sortKeys.push({ index, key });
+  const resolveItem = (x: Expr, clause: string): number => {
+    if (x.kind === 'literal' && x.literal.kind === 'integer') {
+      const n = Number(x.literal.text);
+      if (n < 1 || n > columns.length) throw new SqlError('bad_request', `${clause} position ${x.literal.text} is not in select list`);
+      return n - 1;
     }
+    if (x.kind === 'column' && x.table === null && names.filter((n) => n === x.name).length === 1) return names.indexOf(x.name);
+    if (grouped || stmt.distinct) throw new SqlError('unsupported', `unsupported: ${clause} an expression that is not an output column, in a grouped or DISTINCT query`);
+    let e = bindExpr(x, { ...fullScope, aggregates: refused(clause) });
+    if (e.type.name === 'unknown') e = coerce(e, T.text);
+    const k = boundKey(e);
+    const known = hidden.findIndex((h) => boundKey(h) === k);
+    if (known >= 0) return columns.length + known;
+    hidden.push(foldConstants(e));
+    return columns.length + hidden.length - 1;
+  };
+  const typeAt = (index: number): SqlType => (index < columns.length ? columns[index]!.type : hidden[index - columns.length]!.type);
+  const sortKey = (index: number, desc: boolean, nullsFirst: boolean | null): { index: number; key: SortKey } => {
+    const t = typeAt(index);
+    checkCollation('<', t, fullScope);
+    resolveBinary('<', t, t);
+    return { index, key: { expr: { kind: 'column', index, type: t }, desc, nullsFirst: nullsFirst ?? desc, compare: (a: Datum, b: Datum) => compareDatums(a, b, t) } };
+  };
+  const ordered = stmt.limit !== null || stmt.distinctOn !== null;
+  const orderItems = ordered ? stmt.orderBy.map((o) => ({ index: resolveItem(o.expr, 'ORDER BY'), o })) : [];
+  const distinctOn = stmt.distinctOn?.map((x) => resolveItem(x, 'DISTINCT ON')) ?? null;
+  let sortKeys: { index: number; key: SortKey }[] = orderItems.map(({ index, o }) => sortKey(index, o.desc, o.nullsFirst));
+  if (distinctOn !== null) {
+    if (stmt.limit !== null) throw new SqlError('unsupported', 'unsupported: DISTINCT ON together with LIMIT/OFFSET');
+    const lead = new Set(orderItems.slice(0, distinctOn.length).map((x) => x.index));
+    if (orderItems.length > 0 && (orderItems.length < distinctOn.length || !distinctOn.every((i) => lead.has(i)))) {
+      throw new SqlError('bad_request', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions');
+    }
+    sortKeys = sortKeys.slice(distinctOn.length);
   }
+  if (stmt.limit !== null && stmt.limit.count === null) throw new SqlError('unsupported', 'unsupported: OFFSET without LIMIT');
   const withHidden: Column[] = [...columns, ...hidden.map((h, i) => ({ name: `?sort${i}`, type: h.type }))];
   plan = { kind: 'project', input: plan, exprs: [...exprs, ...hidden], columns: withHidden };
   if (stmt.distinct) {
     plan = distinctOf(plan, columns);
     keyColumns = columns.map((_, i) => i);
   }
-  if (stmt.limit !== null) {
-    plan = { kind: 'topk', input: plan, sortKeys, limit: stmt.limit.count!, offset: stmt.limit.offset, columns: withHidden };
+  if (stmt.limit !== null || distinctOn !== null) {
+    const byGroup = distinctOn !== null;
+    const limit = byGroup ? 1 : stmt.limit!.count!;
+    const offset = byGroup ? 0 : stmt.limit!.offset;
+    plan = { kind: 'topk', input: plan, partition: distinctOn ?? [], keyByPartition: byGroup, sortKeys, limit, offset, columns: withHidden };
     if (hidden.length > 0) plan = { kind: 'project', input: plan, exprs: columns.map((c, i): BoundExpr => ({ kind: 'column', index: i, type: c.type })), columns };
+    if (byGroup) keyColumns = distinctOn.every((i) => i < columns.length) ? distinctOn : null;
   }
-  const duplicates = !grouped && !stmt.distinct && tables.some((t) => t.primaryKey.length === 0);
+  const duplicates = !grouped && !stmt.distinct && distinctOn === null && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  const stateful = grouped || duplicates || stmt.distinct || stmt.limit !== null || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
+  const stateful = grouped || duplicates || stmt.distinct || ordered || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
   return { plan, columns, keyColumns, stateful };
 }
 

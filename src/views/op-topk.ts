@@ -1,5 +1,6 @@
 /**
- * Top-k: ORDER BY … LIMIT n [OFFSET m]. Every input row is kept in a sorted
+ * Top-k: ORDER BY … LIMIT n [OFFSET m], per partition when the plan has one
+ * (DISTINCT ON is the first row of each partition). Every input row is kept in a sorted
  * list of chunks (binary search into chunks of a few hundred rows, so an
  * insertion or removal moves at most a chunk, never the whole list), ordered
  * as the ORDER BY says, NULLS FIRST/LAST as given or PostgreSQL's default,
@@ -7,6 +8,7 @@
  * difference between the old and the new window of ranks [m, m + n): a row
  * that leaves the top is replaced by the next one without a rescan.
  */
+import { equalityKey } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
 import type { Batch, Operator, SourceBatch, WeightedRow } from './operators.ts';
 import type { PlanNode, SortKey } from './plan.ts';
@@ -19,9 +21,17 @@ interface Item {
   readonly sort: readonly Value[];
   /** Copies of the row (tables without a primary key). */
   n: number;
+  /** The partition it belongs to (equality key of the partition columns; '' without partitions). */
+  readonly partition: string;
 }
 
 const CHUNK = 256;
+
+/** One partition's rows in order and the window last emitted for it. */
+interface Partition {
+  readonly list: SortedChunks;
+  shown: Map<string, { row: Row; n: number }>;
+}
 
 export function topkOperator(plan: TopkPlan, input: Operator): Operator {
   const keys = plan.sortKeys;
@@ -32,40 +42,55 @@ export function topkOperator(plan: TopkPlan, input: Operator): Operator {
     }
     return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
   };
-  const list = new SortedChunks(compare);
+  const partTypes = plan.partition.map((i) => plan.columns[i]!.type);
+  const partitionOf = plan.partition.length === 0 ? () => '' : (row: Row) => equalityKey(plan.partition.map((i) => row[i] ?? null), partTypes);
+  const partitions = new Map<string, Partition>();
   const byKey = new Map<string, Item>();
-  let shown = new Map<string, { row: Row; n: number }>();
 
   return {
     step(source: SourceBatch, discard?: boolean): Batch | null {
       const batch = input.step(source);
       if (batch === null) return null;
+      const touched = new Set<string>();
       for (const c of batch) {
         const cur = byKey.get(c.key);
         if (cur !== undefined && (c.weight < 0 || cur.row === c.row || sameSort(cur, c.row, keys))) {
           cur.n += c.weight;
+          touched.add(cur.partition);
           if (cur.n === 0) {
-            list.remove(cur);
+            partitions.get(cur.partition)!.list.remove(cur);
             byKey.delete(c.key);
           }
           continue;
         }
         if (cur !== undefined) throw new Error(`top-k input row ${c.key} arrived twice with different contents`);
-        const item: Item = { key: c.key, row: c.row, sort: keys.map((k) => c.row[k.index] ?? null), n: c.weight };
+        const item: Item = { key: c.key, row: c.row, sort: keys.map((k) => c.row[k.index] ?? null), n: c.weight, partition: partitionOf(c.row) };
         byKey.set(c.key, item);
-        list.insert(item);
+        let p = partitions.get(item.partition);
+        if (p === undefined) {
+          p = { list: new SortedChunks(compare), shown: new Map() };
+          partitions.set(item.partition, p);
+        }
+        p.list.insert(item);
+        touched.add(item.partition);
       }
-      const now = list.window(plan.offset, plan.limit);
       const out: WeightedRow[] = [];
-      for (const [k, was] of shown) {
-        const is = now.get(k);
-        if (is === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: k, row: was.row, weight: -was.n });
+      for (const pk of touched) {
+        const p = partitions.get(pk)!;
+        const now = p.list.window(plan.offset, plan.limit);
+        // DISTINCT ON: one row per partition, keyed by the partition so that a new winner is an update
+        const outKey = plan.keyByPartition ? () => pk : (k: string) => k;
+        for (const [k, was] of p.shown) {
+          const is = now.get(k);
+          if (is === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: outKey(k), row: was.row, weight: -was.n });
+        }
+        for (const [k, is] of now) {
+          const was = p.shown.get(k);
+          if (was === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: outKey(k), row: is.row, weight: is.n });
+        }
+        p.shown = now;
+        if (p.list.empty()) partitions.delete(pk);
       }
-      for (const [k, is] of now) {
-        const was = shown.get(k);
-        if (was === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: k, row: is.row, weight: is.n });
-      }
-      shown = now;
       return out.length === 0 || discard === true ? null : out;
     },
   };
@@ -132,6 +157,10 @@ class SortedChunks {
     if (chunk[at] !== x) throw new Error(`top-k: row ${x.key} is not where its order puts it`);
     chunk.splice(at, 1);
     if (chunk.length === 0) this.chunks.splice(ci, 1);
+  }
+
+  empty(): boolean {
+    return this.chunks.length === 0;
   }
 
   /** The rows at ranks [offset, offset + limit), copies counted, by key. */

@@ -161,8 +161,9 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
   }
   if (node.with) throw unsupported('WITH in this position');
   if (!first && node.parentheses) throw unsupported('parenthesized set operation');
-  const dtype = node.distinct?.type ? String(node.distinct.type).toUpperCase() : '';
-  if (dtype !== '' && dtype !== 'DISTINCT') throw unsupported(dtype === 'DISTINCTON' ? 'DISTINCT ON' : dtype);
+  const dtype = node.distinct?.type ? String(node.distinct.type).toUpperCase().replace(/\s+/g, '') : '';
+  if (dtype !== '' && dtype !== 'DISTINCT' && dtype !== 'DISTINCTON') throw unsupported(dtype);
+  const distinctOn: Expr[] | null = dtype === 'DISTINCTON' ? (Array.isArray(node.distinct.columns) ? node.distinct.columns : []).map((c: Ast) => convertExpr(c.expr ?? c)) : null;
   if (node.window) throw unsupported('window function');
   if (node.into && (node.into.expr || node.into.type)) throw unsupported('SELECT INTO');
   if (node.locking_read) throw unsupported('FOR UPDATE');
@@ -196,7 +197,7 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
     });
   }
   const having = node.having ? convertExpr(node.having) : null;
-  return { distinct: dtype === 'DISTINCT', items, from, joins, where, groupBy, having, orderBy, limit };
+  return { distinct: dtype === 'DISTINCT', distinctOn, items, from, joins, where, groupBy, having, orderBy, limit };
 }
 
 const JOIN_TYPES: Record<string, JoinClause['type']> = {

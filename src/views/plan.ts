@@ -169,9 +169,15 @@ export type PlanNode =
       readonly columns: readonly Column[];
     }
   | {
-      /** ORDER BY … LIMIT n OFFSET m: the rows at ranks [m, m + n) of the input, by the sort keys (columns of the input), ties by row key. */
+      /**
+       * ORDER BY … LIMIT n OFFSET m: the rows at ranks [m, m + n) of the input (of each partition,
+       * when `partition` names columns), by the sort keys (columns of the input), ties by row key.
+       */
       readonly kind: 'topk';
       readonly input: PlanNode;
+      readonly partition: readonly number[];
+      /** Output rows are keyed by their partition (DISTINCT ON: one row per partition). */
+      readonly keyByPartition: boolean;
       readonly sortKeys: readonly { readonly index: number; readonly key: SortKey }[];
       readonly limit: number;
       readonly offset: number;

@@ -120,6 +120,8 @@ export interface JoinClause {
 export interface SelectStmt {
   /** SELECT DISTINCT. */
   readonly distinct: boolean;
+  /** SELECT DISTINCT ON (…): null without. */
+  readonly distinctOn: readonly Expr[] | null;
   readonly items: readonly SelectItem[];
   readonly from: TableRef;
   readonly joins: readonly JoinClause[];

@@ -27,6 +27,11 @@ const VIEWS: Record<string, string> = {
   pattern: `SELECT * FROM items WHERE name LIKE 'a%' OR name ILIKE '%B_' OR cat IN ('x', 'y', NULL)`,
   nulls: `SELECT id, qty, note FROM items WHERE qty <> 5 AND note IS NOT NULL AND (flag OR qty > 3)`,
   nokey: `SELECT cat, price FROM items WHERE price >= 10 OR cat NOT IN ('x')`,
+  jsonb: `SELECT id, data -> 'a' AS a, data ->> 'b' AS b, data #> '{n,a}' AS na, data #>> '{b,1}' AS b1, data -> 'b' -> 0 AS b0,
+           data -> 'b' ->> -1 AS blast, data @> '{"a": 5}' AS has5, '{"n": {"z": 1}}' <@ data AS inside, data ? 'n' AS hasn,
+           jsonb_array_length(data -> 'b') AS blen, jsonb_build_object('id', id, 'name', name, 'note', note, 'tags', tags) AS obj,
+           position('a' IN name) AS pos
+         FROM items WHERE data IS NOT NULL`,
 };
 
 const NAMES = ['apple', 'Banana', 'abc', 'xax', 'Ärger', 'zeta', 'aB1', 'quxBz', 'x', '', 'a b c', 'O\'Brien', 'emoji😀x'];

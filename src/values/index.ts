@@ -74,3 +74,4 @@ export { resolveCast, type CastFn } from './casts.ts';
 export { resolveFunction, type ResolvedFunction } from './functions.ts';
 export { likeMatcher } from './like.ts';
 export { setCaseMapping, lowerText, upperText } from './case-mapping.ts';
+export { jsonbArrayLength, jsonbBuildObject, jsonbContains, jsonbExists, jsonbGet, jsonbPath } from './jsonb-ops.ts';

@@ -365,8 +365,8 @@ export function canonicalJson(text: string): string {
   return out;
 }
 
-/** A parsed jsonb value, for ordering comparisons. */
-type JsonNode = null | boolean | string | { num: string } | JsonNode[] | { obj: [string, JsonNode][] };
+/** A parsed jsonb value (numbers keep their exact text; object entries in jsonb key order). */
+export type JsonNode = null | boolean | string | { num: string } | JsonNode[] | { obj: [string, JsonNode][] };
 
 function toNode(v: unknown): JsonNode {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
@@ -377,8 +377,8 @@ function toNode(v: unknown): JsonNode {
   return { obj: entries };
 }
 
-/** Numbers are compared exactly: JSON.parse is used only for structure, numbers are re-read from the canonical text. */
-function parseForCompare(canonical: string): JsonNode {
+/** Canonical jsonb text → tree. Numbers stay exact: JSON.parse is used only for structure, numbers are re-read from the canonical text. */
+export function parseJsonb(canonical: string): JsonNode {
   // Replace numbers by tagged strings so that no precision is lost.
   const tagged = canonical.replace(/("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?)/g, (m, str: string | undefined) =>
     str !== undefined ? str : '{"\\u0000n":"' + m + '"}',
@@ -470,8 +470,8 @@ function compareNodes(a: JsonNode, b: JsonNode, cmpDecimal: (x: string, y: strin
  */
 export function compareJsonb(a: string, b: string, cmpDecimal: (x: string, y: string) => number): number {
   if (a === b) return 0;
-  const x = parseForCompare(a);
-  const y = parseForCompare(b);
+  const x = parseJsonb(a);
+  const y = parseJsonb(b);
   // A top-level scalar is a one-element "raw scalar" pseudo-array: against a
   // real array the element counts decide, and on equal counts the raw scalar sorts first.
   const xs = rank(x) !== 4 && rank(x) !== 5;
@@ -479,4 +479,14 @@ export function compareJsonb(a: string, b: string, cmpDecimal: (x: string, y: st
   if (xs && !ys && Array.isArray(y)) return y.length === 1 ? -1 : 1 - y.length;
   if (ys && !xs && Array.isArray(x)) return x.length === 1 ? 1 : x.length - 1;
   return compareNodes(x, y, cmpDecimal);
+}
+
+/** Tree → canonical jsonb text (the inverse of parseJsonb). */
+export function renderJsonb(n: JsonNode): string {
+  if (n === null) return 'null';
+  if (typeof n === 'boolean') return n ? 'true' : 'false';
+  if (typeof n === 'string') return escapeJsonString(n);
+  if (Array.isArray(n)) return '[' + n.map(renderJsonb).join(', ') + ']';
+  if ('num' in n) return n.num;
+  return '{' + n.obj.map(([k, v]) => escapeJsonString(k) + ': ' + renderJsonb(v)).join(', ') + '}';
 }

@@ -10,18 +10,26 @@ import { SqlError, SqlRuntimeError } from '../errors.ts';
 import {
   Decimal,
   T,
+  arrayOf,
   commonType,
   compareDatums,
   parseTypeName,
   resolveBinary,
   resolveCast,
   resolveFunction,
+  jsonbArrayLength,
+  jsonbBuildObject,
+  jsonbContains,
+  jsonbExists,
+  jsonbGet,
+  jsonbPath,
+  renderJson,
   resolveUnary,
 } from '../values/index.ts';
-import type { Datum, SqlType } from '../values/types.ts';
+import type { Datum, Json, PgArray, SqlType, Value } from '../values/types.ts';
 import { foldConstants } from './fold.ts';
 import type { BoundExpr, EqTest } from './plan.ts';
-import type { AggregateCall, Expr, Literal, TableRef } from './syntax.ts';
+import type { AggregateCall, Expr, JsonOp, Literal, TableRef } from './syntax.ts';
 import type { SqlSettings, TableInfo } from './types.ts';
 
 /** Functions PostgreSQL evaluates differently on every call or per transaction: a view cannot maintain them. */
@@ -148,6 +156,8 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const arg = bindExpr(e.arg, scope);
       return coerce(arg, parseTypeName(e.type.text), true);
     }
+    case 'json_op':
+      return bindJsonOp(e.op, bindExpr(e.left, scope), bindExpr(e.right, scope));
     case 'exists':
     case 'in_query':
       throw new SqlError('unsupported', 'unsupported: subquery outside the top-level AND of WHERE (EXISTS and IN (SELECT …) are supported as WHERE conditions joined by AND)');
@@ -334,6 +344,50 @@ function bindCase(e: Extract<Expr, { kind: 'case' }>, scope: Scope): BoundExpr {
   return { kind: 'case_simple', operand, whens, otherwise, type };
 }
 
+/** A jsonb operand (an untyped literal becomes jsonb; json is refused: its operators keep the text as written). */
+function toJsonb(e: BoundExpr, op: string): BoundExpr {
+  if (e.type.name === 'jsonb') return e;
+  if (e.type.name === 'unknown') return coerce(e, T.jsonb);
+  if (e.type.name === 'json') throw new SqlError('unsupported', `unsupported: ${op} on json (cast the value to jsonb)`);
+  throw new SqlError('unsupported', `unsupported: ${op} on ${e.type.display}`);
+}
+
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+
+function bindJsonOp(op: JsonOp, left: BoundExpr, right: BoundExpr): BoundExpr {
+  const l = toJsonb(left, `operator ${op}`);
+  const call = (r: BoundExpr, type: SqlType, f: (a: Datum, b: Datum) => Value): BoundExpr => ({
+    kind: 'call',
+    label: `operator ${op}`,
+    fn: (a) => f(a[0]!, a[1]!),
+    args: [l, r],
+    type,
+  });
+  const asText = (r: BoundExpr) => (TEXT_LIKE.has(r.type.name) ? r : coerce(r, T.text));
+  switch (op) {
+    case '->':
+    case '->>': {
+      const text = op === '->>';
+      const type = text ? T.text : T.jsonb;
+      if (INTEGER_TYPES.has(right.type.name)) return call(coerce(right, T.int4), type, (a, b) => jsonbGet(a as Json, b as number, text));
+      return call(asText(right), type, (a, b) => jsonbGet(a as Json, b as string, text));
+    }
+    case '#>':
+    case '#>>': {
+      const text = op === '#>>';
+      return call(coerce(right, arrayOf(T.text)), text ? T.text : T.jsonb, (a, b) => jsonbPath(a as Json, b as PgArray, text));
+    }
+    case '@>':
+      return call(toJsonb(right, `operator ${op}`), T.bool, (a, b) => jsonbContains(a as Json, b as Json));
+    case '<@':
+      return call(toJsonb(right, `operator ${op}`), T.bool, (a, b) => jsonbContains(b as Json, a as Json));
+    case '?':
+      return call(asText(right), T.bool, (a, b) => jsonbExists(a as Json, b as string));
+    default:
+      throw new SqlError('unsupported', `unsupported: operator ${String(op)}`);
+  }
+}
+
 function bindFunction(schema: string | null, name: string, args: BoundExpr[], scope: Scope): BoundExpr {
   const shown = `${schema === null ? '' : `${schema}.`}${name}`;
   if (NON_DETERMINISTIC.has(name)) throw new SqlError('unsupported', `unsupported: function ${shown}() (not deterministic)`);
@@ -355,6 +409,33 @@ function bindFunction(schema: string | null, name: string, args: BoundExpr[], sc
         args: args.map((a) => coerce(a, type)),
         compare: (a: Datum, b: Datum) => compareDatums(a, b, type),
         type,
+      };
+    }
+    case 'position':
+      // position(sub IN s) is strpos(s, sub)
+      if (args.length !== 2) throw new SqlError('unsupported', 'unsupported: form of position()');
+      return bindFunction(null, 'strpos', [args[1]!, args[0]!], scope);
+    case 'jsonb_array_length': {
+      if (args.length !== 1) throw new SqlError('unsupported', `unsupported: function jsonb_array_length() with ${args.length} arguments`);
+      return { kind: 'call', label: 'function jsonb_array_length', fn: (a) => jsonbArrayLength(a[0] as Json), args: [toJsonb(args[0]!, 'jsonb_array_length')], type: T.int4 };
+    }
+    case 'jsonb_build_object': {
+      if (args.length % 2 !== 0) throw new SqlError('bad_request', 'argument list must have even number of elements');
+      const keys = args.filter((_, i) => i % 2 === 0).map((k) => (k.type.name === 'unknown' ? coerce(k, T.text) : coerce(k, T.text, true)));
+      const vals = args.filter((_, i) => i % 2 === 1).map((v) => (v.type.name === 'unknown' ? coerce(v, T.text) : v));
+      const types = vals.map((v) => v.type);
+      const interleaved = keys.flatMap((k, i) => [k, vals[i]!]);
+      return {
+        kind: 'call',
+        label: 'function jsonb_build_object',
+        strict: false,
+        fn: (a) => {
+          const pairs: [string | null, string][] = [];
+          for (let i = 0; i < a.length; i += 2) pairs.push([(a[i] ?? null) as string | null, renderJson(a[i + 1] ?? null, types[i / 2]!)]);
+          return jsonbBuildObject(pairs);
+        },
+        args: interleaved,
+        type: T.jsonb,
       };
     }
     case 'nullif': {

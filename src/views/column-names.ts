@@ -50,6 +50,7 @@ function figure(e: Expr): Figured | null {
     case 'between':
     case 'like':
     case 'in_query':
+    case 'json_op':
       return null;
     case 'exists':
       return { name: 'exists', strength: 2 };

@@ -23,8 +23,12 @@ export function compileExpr(e: BoundExpr): Evaluator {
       const v = e.value;
       return () => v;
     }
-    case 'call':
-      return compileCall(e.fn, e.args.map(compileExpr));
+    case 'call': {
+      const args = e.args.map(compileExpr);
+      if (e.strict !== false) return compileCall(e.fn, args);
+      const fn = e.fn as (a: readonly Value[]) => Value;
+      return (row) => fn(args.map((f) => f(row)));
+    }
     case 'and': {
       const fs = e.args.map(compileExpr);
       return (row) => {

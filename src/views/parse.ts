@@ -7,7 +7,7 @@
 import sqlParser from 'node-sql-parser';
 import { SqlError } from '../errors.ts';
 import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
-import type { AggregateCall, ArithOp, CompareOp, Expr, JoinClause, Literal, OrderItem, QueryExpr, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
+import type { AggregateCall, ArithOp, CompareOp, Expr, JsonOp, JoinClause, Literal, OrderItem, QueryExpr, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
 
 /** A parsed CREATE MATERIALIZED VIEW statement. */
 export interface ParsedView {
@@ -274,6 +274,7 @@ function convertSelectItem(item: Ast): SelectItem {
 }
 
 const ARITH: Record<string, ArithOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '||': '||' };
+const JSON_OPS = new Set(['->', '->>', '#>', '#>>', '@>', '<@', '?']);
 const COMPARE: Record<string, CompareOp> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 const AGGREGATES = new Set([
@@ -513,6 +514,9 @@ function convertExpr(node: Ast): Expr {
       }
       if (WINDOW_ONLY.has(name)) throw unsupported('window function');
       if (name === 'trim' && schema === null) return convertTrim(args);
+      if (name === 'position' && schema === null && args.length === 3 && args[1]?.type === 'origin' && String(args[1].value).toLowerCase() === 'in') {
+        return { kind: 'func', schema: null, name: 'position', args: [convertExpr(args[0]), convertExpr(args[2])] };
+      }
       if (args.some((a) => a?.type === 'origin')) throw unsupported(`function ${name}() with SQL-syntax arguments`);
       return { kind: 'func', schema, name, args: args.map(convertExpr) };
     }
@@ -547,6 +551,7 @@ function convertBinary(node: Ast): Expr {
   if (arith) return { kind: 'arith', op: arith, left: convertExpr(node.left), right: convertExpr(node.right) };
   const cmp = COMPARE[op];
   if (cmp) return { kind: 'compare', op: cmp, left: convertExpr(node.left), right: convertExpr(node.right) };
+  if (JSON_OPS.has(op)) return { kind: 'json_op', op: op as JsonOp, left: convertExpr(node.left), right: convertExpr(node.right) };
   switch (op) {
     case 'AND':
       return { kind: 'and', left: convertExpr(node.left), right: convertExpr(node.right) };

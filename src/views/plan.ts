@@ -32,6 +32,8 @@ export type BoundExpr =
       readonly fn: StrictFn;
       readonly args: readonly BoundExpr[];
       readonly type: SqlType;
+      /** false: called with NULL arguments too (`fn` then receives them), e.g. jsonb_build_object. */
+      readonly strict?: false;
     }
   | { readonly kind: 'and' | 'or'; readonly args: readonly BoundExpr[]; readonly type: SqlType }
   | { readonly kind: 'not'; readonly arg: BoundExpr; readonly type: SqlType }

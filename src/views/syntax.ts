@@ -15,6 +15,8 @@ export type Literal =
 
 /** Binary operators handled by the values operator catalog. */
 export type ArithOp = '+' | '-' | '*' | '/' | '%' | '||';
+/** jsonb operators. */
+export type JsonOp = '->' | '->>' | '#>' | '#>>' | '@>' | '<@' | '?';
 /** Comparison operators (`!=` is normalised to `<>`). */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 
@@ -59,6 +61,8 @@ export type Expr =
       readonly otherwise: Expr | null;
     }
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeRef }
+  /** jsonb operators: -> ->> #> #>> @> <@ ? */
+  | { readonly kind: 'json_op'; readonly op: JsonOp; readonly left: Expr; readonly right: Expr }
   /** [NOT] EXISTS (subquery). */
   | { readonly kind: 'exists'; readonly query: QueryExpr; readonly negated: boolean }
   /** x [NOT] IN (subquery). */

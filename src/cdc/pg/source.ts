@@ -10,7 +10,7 @@ import type { SqlSettings, TableInfo } from '../../views/types.ts';
 import type { Position, Source, SourceHandler, SourceSnapshot } from '../types.ts';
 import { PgTableCatalog, readSqlSettings } from './catalog.ts';
 import { clientConfig } from './connection.ts';
-import { formatLsn } from './lsn.ts';
+import { formatLsn, parseLsn } from './lsn.ts';
 import { addSourceTable, checkWalLevel, createSlot, ensurePublication, slotState } from './setup.ts';
 import { openSnapshot } from './snapshot.ts';
 import { PgChangeStream } from './stream.ts';
@@ -24,6 +24,8 @@ export interface PgSourceOptions {
 
 /** Prefix of the pg_logical_emit_message markers that prove the stream's position. */
 const MARKER_PREFIX = 'deltaview';
+/** A marker not seen in the stream by then is given up on (the next request sends another). */
+const MARKER_TIMEOUT_MS = 200;
 
 export class PgSource implements Source {
   readonly id = 'pg';
@@ -31,8 +33,12 @@ export class PgSource implements Source {
   private readonly db: pg.Pool;
   private sqlSettings: SqlSettings = { cCollation: true, asciiCaseMapping: true };
   private stream: PgChangeStream | null = null;
+  /** A marker requested or on its way: the next one waits until the stream has delivered it. */
   private markerInFlight = false;
+  /** Where the marker in flight sits in the WAL, once PostgreSQL has said. */
+  private markerAt: bigint | null = null;
   private markerAgain = false;
+  private markerTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: PgSourceOptions) {
     this.db = new pg.Pool({ ...clientConfig(opts.url), max: 4 });
@@ -68,7 +74,10 @@ export class PgSource implements Source {
       { url: this.opts.url, slot: this.opts.slot, publication: this.opts.publication, markerPrefix: MARKER_PREFIX, log: this.opts.log },
       {
         onTransaction: (tx) => handler.onTransaction(tx),
-        onPosition: (lsn) => handler.onPosition(lsn),
+        onPosition: (lsn) => {
+          handler.onPosition(lsn);
+          if (this.markerAt !== null && lsn >= this.markerAt) this.markerDelivered();
+        },
         onDisconnect: () => {},
         resumeLsn: () => handler.resumePosition(),
         ackLsn: () => handler.ackPosition(),
@@ -97,26 +106,39 @@ export class PgSource implements Source {
     this.stream?.acknowledgeNow();
   }
 
-  /** Emits a position marker into the WAL (at most one in flight; a request meanwhile sends one more after it). */
+  /**
+   * Emits a position marker into the WAL. At most one is in flight: a request meanwhile sends one
+   * more as soon as the stream has delivered it (or after MARKER_TIMEOUT_MS, should it be lost).
+   */
   requestPosition(): void {
     if (this.markerInFlight) {
       this.markerAgain = true;
       return;
     }
     this.markerInFlight = true;
+    this.markerTimer = setTimeout(() => this.markerDelivered(), MARKER_TIMEOUT_MS);
+    this.markerTimer.unref();
     this.db
-      .query(`SELECT pg_logical_emit_message(false, '${MARKER_PREFIX}', '')`)
-      .catch((err: Error) => this.opts.log(`position marker failed: ${err.message}`))
-      .finally(() => {
-        // allow the next marker once this one has had time to arrive
-        setTimeout(() => {
-          this.markerInFlight = false;
-          if (this.markerAgain) {
-            this.markerAgain = false;
-            this.requestPosition();
-          }
-        }, 5).unref();
+      .query<{ lsn: string }>(`SELECT pg_logical_emit_message(false, '${MARKER_PREFIX}', '')::text AS lsn`)
+      .then((r) => {
+        const at = r.rows[0]?.lsn;
+        if (this.markerInFlight && at !== undefined) this.markerAt = parseLsn(at);
+      })
+      .catch((err: Error) => {
+        this.opts.log(`position marker failed: ${err.message}`);
+        this.markerDelivered();
       });
+  }
+
+  private markerDelivered(): void {
+    if (this.markerTimer) clearTimeout(this.markerTimer);
+    this.markerTimer = null;
+    this.markerInFlight = false;
+    this.markerAt = null;
+    if (this.markerAgain) {
+      this.markerAgain = false;
+      this.requestPosition();
+    }
   }
 
   openSnapshot(): Promise<SourceSnapshot> {
@@ -124,6 +146,7 @@ export class PgSource implements Source {
   }
 
   async close(): Promise<void> {
+    if (this.markerTimer) clearTimeout(this.markerTimer);
     await this.stream?.stop();
     await this.db.end().catch(() => {});
   }

@@ -68,6 +68,9 @@ const VIEWS: Record<string, string> = {
   heaviest: `SELECT id FROM orders ORDER BY amount * qty DESC NULLS LAST, id LIMIT 4`,
   latest_per_customer: `SELECT DISTINCT ON (customer_id) customer_id, id, placed FROM orders ORDER BY customer_id, placed DESC NULLS LAST, id`,
   first_event_kind: `SELECT DISTINCT ON (e.kind) e.kind, e.customer_id, e.n FROM events e ORDER BY e.kind, e.n DESC, e.customer_id NULLS FIRST`,
+  top2_per_customer: `SELECT * FROM (SELECT id, customer_id, amount, row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) q WHERE rn <= 2`,
+  ranked_status: `SELECT q.id, q.r FROM (SELECT id, qty, rank() OVER (PARTITION BY status ORDER BY qty) AS r FROM orders) q WHERE q.r < 3`,
+  dense_second: `SELECT id, d FROM (SELECT id, dense_rank() OVER (ORDER BY qty DESC NULLS FIRST) AS d FROM orders) x WHERE d = 2`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

@@ -63,6 +63,9 @@ const VIEWS = [
   'SELECT DISTINCT ON (customer_id) customer_id, id, amount FROM orders ORDER BY customer_id, amount DESC NULLS LAST, id',
   'SELECT DISTINCT ON (kind) kind, customer_id FROM events ORDER BY kind, customer_id NULLS FIRST',
   'SELECT DISTINCT ON (c.region) c.region, o.id FROM orders o JOIN customers c ON o.customer_id = c.id ORDER BY c.region, o.qty DESC NULLS LAST, o.id',
+  'SELECT * FROM (SELECT id, customer_id, amount, row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) q WHERE rn <= 2',
+  'SELECT q.id, q.r FROM (SELECT id, qty, rank() OVER (PARTITION BY status ORDER BY qty) AS r FROM orders) q WHERE q.r < 3',
+  'SELECT id, d FROM (SELECT id, status, dense_rank() OVER (ORDER BY qty DESC NULLS FIRST) AS d FROM orders) x WHERE d = 2',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 

@@ -79,8 +79,12 @@ export type FromSource =
 /** The sources of a SELECT's FROM entries, in order. */
 export type TablesOf = (select: SelectStmt) => readonly FromSource[];
 
-function bindPart(query: QueryExpr, tablesOf: TablesOf, settings: SqlSettings): BoundPart {
-  if (query.kind === 'select') return bindSelect(query.select, tablesOf, settings);
+/**
+ * `rankLimits`: for a derived table, the bounds the enclosing query's WHERE puts on its output
+ * columns (`rn <= 3`), which make a window function the top-k per group pattern.
+ */
+function bindPart(query: QueryExpr, tablesOf: TablesOf, settings: SqlSettings, rankLimits?: ReadonlyMap<string, number>): BoundPart {
+  if (query.kind === 'select') return bindSelect(query.select, tablesOf, settings, undefined, rankLimits);
   const what = query.op.toUpperCase();
   for (const side of [query.left, query.right]) {
     if (side.kind === 'select' && side.select.limit !== null) throw new SqlError('unsupported', `unsupported: LIMIT/OFFSET in a ${what} (write the set operation in a derived table and limit that)`);
@@ -116,7 +120,7 @@ function distinctOf(input: PlanNode, columns: readonly Column[]): PlanNode {
 
 
 /** Binds one SELECT; its FROM entries are tables (`tablesOf`) or derived tables (bound here). */
-function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings, corr?: Correlation): BoundPart {
+function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings, corr?: Correlation, rankLimits?: ReadonlyMap<string, number>): BoundPart {
   const refs = [stmt.from, ...stmt.joins.map((j) => j.table)];
   // A derived table is seen as a table whose columns are its output and whose key is its key columns.
   const derived = new Map<number, BoundPart>();
@@ -124,7 +128,7 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   const tables: TableInfo[] = tablesOf(stmt).map((src, i) => {
     if (src.kind === 'table') return src.table;
     const ref = refs[i]!;
-    const sub = bindPart(src.query, tablesOf, settings);
+    const sub = bindPart(src.query, tablesOf, settings, src.columnNames === undefined ? rankBounds(stmt.where, ref.alias ?? ref.name) : undefined);
     derived.set(i, sub);
     derivedState ||= sub.stateful;
     const names = sub.columns.map((c) => c.name);
@@ -291,8 +295,17 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     return st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
   };
   let groups: BoundExpr[] = [];
+  // a window function (top-k per group): its column is filled in by the top-k operator below
+  let windowItem: { readonly at: number; readonly w: Extract<Expr, { kind: 'window' }> } | null = null;
   if (!grouped) {
     for (const item of stmt.items) {
+      if (item.kind === 'expr' && item.expr.kind === 'window') {
+        if (windowItem !== null) throw new SqlError('unsupported', 'unsupported: more than one window function in a SELECT');
+        windowItem = { at: exprs.length, w: item.expr };
+        exprs.push({ kind: 'const', value: null, type: T.int8 });
+        names.push(item.alias ?? item.expr.fn);
+        continue;
+      }
       if (item.kind === 'star') {
         for (const c of expandStar(item)) {
           exprs.push(c.expr);
@@ -328,14 +341,8 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   // ---- ORDER BY … LIMIT and DISTINCT ON: their items are output columns (by position or name) or,
   // without grouping and DISTINCT, expressions over the input computed as hidden columns
   const hidden: BoundExpr[] = [];
-  const resolveItem = (x: Expr, clause: string): number => {
-    if (x.kind === 'literal' && x.literal.kind === 'integer') {
-      const n = Number(x.literal.text);
-      if (n < 1 || n > columns.length) throw new SqlError('bad_request', `${clause} position ${x.literal.text} is not in select list`);
-      return n - 1;
-    }
-    if (x.kind === 'column' && x.table === null && names.filter((n) => n === x.name).length === 1) return names.indexOf(x.name);
-    if (grouped || stmt.distinct) throw new SqlError('unsupported', `unsupported: ${clause} an expression that is not an output column, in a grouped or DISTINCT query`);
+  /** An input expression as a hidden column after the output columns (its index). */
+  const bindHidden = (x: Expr, clause: string): number => {
     let e = bindExpr(x, { ...fullScope, aggregates: refused(clause) });
     if (e.type.name === 'unknown') e = coerce(e, T.text);
     const k = boundKey(e);
@@ -344,6 +351,16 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     hidden.push(foldConstants(e));
     return columns.length + hidden.length - 1;
   };
+  const resolveItem = (x: Expr, clause: string): number => {
+    if (x.kind === 'literal' && x.literal.kind === 'integer') {
+      const n = Number(x.literal.text);
+      if (n < 1 || n > columns.length) throw new SqlError('bad_request', `${clause} position ${x.literal.text} is not in select list`);
+      return n - 1;
+    }
+    if (x.kind === 'column' && x.table === null && names.filter((n) => n === x.name).length === 1) return names.indexOf(x.name);
+    if (grouped || stmt.distinct) throw new SqlError('unsupported', `unsupported: ${clause} an expression that is not an output column, in a grouped or DISTINCT query`);
+    return bindHidden(x, clause);
+  };
   const typeAt = (index: number): SqlType => (index < columns.length ? columns[index]!.type : hidden[index - columns.length]!.type);
   const sortKey = (index: number, desc: boolean, nullsFirst: boolean | null): { index: number; key: SortKey } => {
     const t = typeAt(index);
@@ -351,6 +368,20 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     resolveBinary('<', t, t);
     return { index, key: { expr: { kind: 'column', index, type: t }, desc, nullsFirst: nullsFirst ?? desc, compare: (a: Datum, b: Datum) => compareDatums(a, b, t) } };
   };
+  let windowPlan: { partition: number[]; sortKeys: { index: number; key: SortKey }[]; limit: number } | null = null;
+  if (windowItem !== null) {
+    const { w, at } = windowItem;
+    const limit = rankLimits?.get(names[at]!);
+    if (limit === undefined) {
+      throw new SqlError('unsupported', `unsupported: window function ${w.fn}() without a bound on it in the enclosing query (the top-k per group pattern: SELECT … FROM (SELECT …, ${w.fn}() OVER (PARTITION BY … ORDER BY …) AS ${names[at]} FROM …) q WHERE ${names[at]} <= k)`);
+    }
+    if (stmt.limit !== null || stmt.distinct || stmt.distinctOn !== null) throw new SqlError('unsupported', 'unsupported: a window function together with LIMIT or DISTINCT');
+    if (tables.some((t) => t.primaryKey.length === 0)) throw new SqlError('unsupported', 'unsupported: a window function over a table without a primary key');
+    // PARTITION BY and the window's ORDER BY read the input, as hidden columns
+    const partition = w.partitionBy.map((x) => bindHidden(x, 'window definitions'));
+    const keysOfWindow = w.orderBy.map((o) => sortKey(bindHidden(o.expr, 'window definitions'), o.desc, o.nullsFirst));
+    windowPlan = { partition, sortKeys: keysOfWindow, limit };
+  }
   const ordered = stmt.limit !== null || stmt.distinctOn !== null;
   const orderItems = ordered ? stmt.orderBy.map((o) => ({ index: resolveItem(o.expr, 'ORDER BY'), o })) : [];
   const distinctOn = stmt.distinctOn?.map((x) => resolveItem(x, 'DISTINCT ON')) ?? null;
@@ -370,18 +401,49 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     plan = distinctOf(plan, columns);
     keyColumns = columns.map((_, i) => i);
   }
+  if (windowPlan !== null) {
+    plan = { kind: 'topk', input: plan, partition: windowPlan.partition, keyByPartition: false, rank: { fn: windowItem!.w.fn, column: windowItem!.at }, sortKeys: windowPlan.sortKeys, limit: windowPlan.limit, offset: 0, columns: withHidden };
+    if (hidden.length > 0) plan = { kind: 'project', input: plan, exprs: columns.map((c, i): BoundExpr => ({ kind: 'column', index: i, type: c.type })), columns };
+  }
   if (stmt.limit !== null || distinctOn !== null) {
     const byGroup = distinctOn !== null;
     const limit = byGroup ? 1 : stmt.limit!.count!;
     const offset = byGroup ? 0 : stmt.limit!.offset;
-    plan = { kind: 'topk', input: plan, partition: distinctOn ?? [], keyByPartition: byGroup, sortKeys, limit, offset, columns: withHidden };
+    plan = { kind: 'topk', input: plan, partition: distinctOn ?? [], keyByPartition: byGroup, rank: null, sortKeys, limit, offset, columns: withHidden };
     if (hidden.length > 0) plan = { kind: 'project', input: plan, exprs: columns.map((c, i): BoundExpr => ({ kind: 'column', index: i, type: c.type })), columns };
     if (byGroup) keyColumns = distinctOn.every((i) => i < columns.length) ? distinctOn : null;
   }
   const duplicates = !grouped && !stmt.distinct && distinctOn === null && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  const stateful = grouped || duplicates || stmt.distinct || ordered || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
+  const stateful = grouped || duplicates || stmt.distinct || ordered || windowPlan !== null || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
   return { plan, columns, keyColumns, stateful };
+}
+
+/**
+ * Bounds that WHERE conjuncts put on a derived table's columns: `rn <= 3`, `q.rn < 4`, `rn = 1`
+ * (also written the other way round), by column name, the tightest per column.
+ */
+function rankBounds(where: Expr | null, visible: string): Map<string, number> | undefined {
+  const out = new Map<string, number>();
+  const walk = (e: Expr): void => {
+    if (e.kind === 'and') {
+      walk(e.left);
+      walk(e.right);
+      return;
+    }
+    if (e.kind !== 'compare') return;
+    const flip: Record<string, string> = { '<=': '>=', '<': '>', '=': '=', '>=': '<=', '>': '<' };
+    let [col, lit, op] = [e.left, e.right, e.op as string];
+    if (col.kind !== 'column') [col, lit, op] = [e.right, e.left, flip[e.op] ?? ''];
+    if (col.kind !== 'column' || lit.kind !== 'literal' || lit.literal.kind !== 'integer') return;
+    if (col.table !== null && col.table !== visible) return;
+    const n = Number(lit.literal.text);
+    const bound = op === '<=' || op === '=' ? n : op === '<' ? n - 1 : null;
+    if (bound === null) return;
+    out.set(col.name, Math.min(out.get(col.name) ?? Infinity, Math.max(bound, 0)));
+  };
+  if (where !== null) walk(where);
+  return out.size === 0 ? undefined : out;
 }
 
 // ---------------------------------------------------------------------------

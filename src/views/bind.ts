@@ -156,6 +156,8 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const arg = bindExpr(e.arg, scope);
       return coerce(arg, parseTypeName(e.type.text), true);
     }
+    case 'window':
+      throw new SqlError('unsupported', `unsupported: window function ${e.fn}() outside the top-k per group pattern (a select item of a derived table, filtered by WHERE ${e.fn === 'row_number' ? 'rn' : 'r'} <= k in the enclosing query)`);
     case 'json_op':
       return bindJsonOp(e.op, bindExpr(e.left, scope), bindExpr(e.right, scope));
     case 'exists':

@@ -54,6 +54,8 @@ function figure(e: Expr): Figured | null {
       return null;
     case 'exists':
       return { name: 'exists', strength: 2 };
+    case 'window':
+      return { name: e.fn, strength: 2 };
     default:
       return unreachable(e);
   }

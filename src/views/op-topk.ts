@@ -27,10 +27,17 @@ interface Item {
 
 const CHUNK = 256;
 
+/** A row of a window: the input row, its copies in the window and (top-k per group) its rank. */
+interface Shown {
+  readonly row: Row;
+  readonly n: number;
+  readonly rank: number;
+}
+
 /** One partition's rows in order and the window last emitted for it. */
 interface Partition {
   readonly list: SortedChunks;
-  shown: Map<string, { row: Row; n: number }>;
+  shown: Map<string, Shown>;
 }
 
 export function topkOperator(plan: TopkPlan, input: Operator): Operator {
@@ -46,6 +53,15 @@ export function topkOperator(plan: TopkPlan, input: Operator): Operator {
   const partitionOf = plan.partition.length === 0 ? () => '' : (row: Row) => equalityKey(plan.partition.map((i) => row[i] ?? null), partTypes);
   const partitions = new Map<string, Partition>();
   const byKey = new Map<string, Item>();
+  // ties for rank()/dense_rank(): equal sort values
+  const tied = (a: Item, b: Item) => keys.every((k, i) => compareSort(a.sort[i] ?? null, b.sort[i] ?? null, k.key) === 0);
+  const rank = plan.rank;
+  const output = (s: Shown): Row => {
+    if (rank === null) return s.row;
+    const r = s.row.slice();
+    r[rank.column] = BigInt(s.rank);
+    return r;
+  };
 
   return {
     step(source: SourceBatch, discard?: boolean): Batch | null {
@@ -77,17 +93,12 @@ export function topkOperator(plan: TopkPlan, input: Operator): Operator {
       const out: WeightedRow[] = [];
       for (const pk of touched) {
         const p = partitions.get(pk)!;
-        const now = p.list.window(plan.offset, plan.limit);
+        const now = rank === null ? p.list.window(plan.offset, plan.limit) : p.list.ranked(plan.limit, rank.fn, tied);
         // DISTINCT ON: one row per partition, keyed by the partition so that a new winner is an update
         const outKey = plan.keyByPartition ? () => pk : (k: string) => k;
-        for (const [k, was] of p.shown) {
-          const is = now.get(k);
-          if (is === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: outKey(k), row: was.row, weight: -was.n });
-        }
-        for (const [k, is] of now) {
-          const was = p.shown.get(k);
-          if (was === undefined || is.row !== was.row || is.n !== was.n) out.push({ key: outKey(k), row: is.row, weight: is.n });
-        }
+        const same = (a: Shown | undefined, b: Shown) => a !== undefined && a.row === b.row && a.n === b.n && a.rank === b.rank;
+        for (const [k, was] of p.shown) if (!same(now.get(k), was)) out.push({ key: outKey(k), row: output(was), weight: -was.n });
+        for (const [k, is] of now) if (!same(p.shown.get(k), is)) out.push({ key: outKey(k), row: output(is), weight: is.n });
         p.shown = now;
         if (p.list.empty()) partitions.delete(pk);
       }
@@ -163,9 +174,32 @@ class SortedChunks {
     return this.chunks.length === 0;
   }
 
+  /** The rows whose row_number / rank / dense_rank is at most `limit`, with it (copies are not allowed here). */
+  ranked(limit: number, fn: 'row_number' | 'rank' | 'dense_rank', tied: (a: Item, b: Item) => boolean): Map<string, Shown> {
+    const out = new Map<string, Shown>();
+    let position = 0;
+    let rank = 0;
+    let dense = 0;
+    let prev: Item | null = null;
+    for (const chunk of this.chunks) {
+      for (const item of chunk) {
+        position++;
+        if (prev === null || !tied(prev, item)) {
+          rank = position;
+          dense++;
+        }
+        prev = item;
+        const r = fn === 'row_number' ? position : fn === 'rank' ? rank : dense;
+        if (r > limit) return out;
+        out.set(item.key, { row: item.row, n: item.n, rank: r });
+      }
+    }
+    return out;
+  }
+
   /** The rows at ranks [offset, offset + limit), copies counted, by key. */
-  window(offset: number, limit: number): Map<string, { row: Row; n: number }> {
-    const out = new Map<string, { row: Row; n: number }>();
+  window(offset: number, limit: number): Map<string, Shown> {
+    const out = new Map<string, Shown>();
     let skip = offset;
     let take = limit;
     for (const chunk of this.chunks) {
@@ -180,7 +214,7 @@ class SortedChunks {
         if (n === 0) continue;
         const t = Math.min(take, n);
         take -= t;
-        out.set(item.key, { row: item.row, n: t });
+        out.set(item.key, { row: item.row, n: t, rank: 0 });
       }
     }
     return out;

@@ -491,8 +491,23 @@ function convertExpr(node: Ast): Expr {
       return { kind: 'case', operand: node.expr ? convertExpr(node.expr) : null, whens, otherwise };
     }
     case 'aggr_func':
-      if (node.over) throw unsupported('window function');
+      if (node.over) throw unsupported(`window function ${String(node.name).toLowerCase()} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`);
       return convertAggregate(node);
+    case 'window_func': {
+      const fn = String(node.name).toLowerCase();
+      if (fn !== 'row_number' && fn !== 'rank' && fn !== 'dense_rank') {
+        throw unsupported(`window function ${fn} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`);
+      }
+      const spec = node.over?.as_window_specification?.window_specification;
+      if (spec === undefined || spec === null || typeof spec !== 'object') throw unsupported('named window');
+      if (spec.window_frame_clause) throw unsupported('window frame clause');
+      return {
+        kind: 'window',
+        fn,
+        partitionBy: (Array.isArray(spec.partitionby) ? spec.partitionby : []).map((p: Ast) => convertExpr(p.expr ?? p)),
+        orderBy: (Array.isArray(spec.orderby) ? spec.orderby : []).map(convertOrderItem),
+      };
+    }
     case 'function': {
       if (node.over) throw unsupported('window function');
       const { schema, name } = functionName(node);

@@ -180,6 +180,12 @@ export type PlanNode =
       readonly partition: readonly number[];
       /** Output rows are keyed by their partition (DISTINCT ON: one row per partition). */
       readonly keyByPartition: boolean;
+      /**
+       * Top-k per group: the window is the rows whose row_number / rank / dense_rank in their
+       * partition is at most `limit` (rank and dense_rank keep ties), and that number is written
+       * into column `column` of each output row (as bigint). Null for plain top-k.
+       */
+      readonly rank: { readonly fn: 'row_number' | 'rank' | 'dense_rank'; readonly column: number } | null;
       readonly sortKeys: readonly { readonly index: number; readonly key: SortKey }[];
       readonly limit: number;
       readonly offset: number;

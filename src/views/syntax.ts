@@ -63,6 +63,13 @@ export type Expr =
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeRef }
   /** jsonb operators: -> ->> #> #>> @> <@ ? */
   | { readonly kind: 'json_op'; readonly op: JsonOp; readonly left: Expr; readonly right: Expr }
+  /** row_number() / rank() / dense_rank() OVER (PARTITION BY … ORDER BY …), in the top-k per group pattern. */
+  | {
+      readonly kind: 'window';
+      readonly fn: 'row_number' | 'rank' | 'dense_rank';
+      readonly partitionBy: readonly Expr[];
+      readonly orderBy: readonly OrderItem[];
+    }
   /** [NOT] EXISTS (subquery). */
   | { readonly kind: 'exists'; readonly query: QueryExpr; readonly negated: boolean }
   /** x [NOT] IN (subquery). */

@@ -365,25 +365,20 @@ function addUnit(unit: TimeUnit, val: bigint, fval: number, itm: ItmIn): boolean
       adjustFractDays(fval, 30, itm);
       return true;
     case 'year':
-      adjustYears(val, 1, itm);
-      adjustFractYears(fval, 1, itm);
-      return true;
     case 'decade':
-      adjustYears(val, 10, itm);
-      adjustFractYears(fval, 10, itm);
-      return true;
     case 'century':
-      adjustYears(val, 100, itm);
-      adjustFractYears(fval, 100, itm);
+    case 'millennium': {
+      const years = YEARS_PER[unit];
+      adjustYears(val, years, itm);
+      adjustFractYears(fval, years, itm);
       return true;
-    case 'millennium':
-      adjustYears(val, 1000, itm);
-      adjustFractYears(fval, 1000, itm);
-      return true;
+    }
     default:
       return false;
   }
 }
+
+const YEARS_PER = { year: 1, decade: 10, century: 100, millennium: 1000 } as const;
 
 /** The units of ISO 8601 interval designators, in the date part and in the time part. */
 const ISO_DATE_UNITS = { Y: 'year', M: 'month', W: 'week', D: 'day' } as const;

@@ -71,6 +71,9 @@ const VIEWS: Record<string, string> = {
   top2_per_customer: `SELECT * FROM (SELECT id, customer_id, amount, row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) q WHERE rn <= 2`,
   ranked_status: `SELECT q.id, q.r FROM (SELECT id, qty, rank() OVER (PARTITION BY status ORDER BY qty) AS r FROM orders) q WHERE q.r < 3`,
   dense_second: `SELECT id, d FROM (SELECT id, dense_rank() OVER (ORDER BY qty DESC NULLS FIRST) AS d FROM orders) x WHERE d = 2`,
+  customer_counts: `SELECT c.id, c.name, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders,
+      (SELECT sum(o.amount) FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS paid,
+      (SELECT count(*) FROM events) AS all_events FROM customers c`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

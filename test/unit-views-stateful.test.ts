@@ -66,6 +66,8 @@ const VIEWS = [
   'SELECT * FROM (SELECT id, customer_id, amount, row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) q WHERE rn <= 2',
   'SELECT q.id, q.r FROM (SELECT id, qty, rank() OVER (PARTITION BY status ORDER BY qty) AS r FROM orders) q WHERE q.r < 3',
   'SELECT id, d FROM (SELECT id, status, dense_rank() OVER (ORDER BY qty DESC NULLS FIRST) AS d FROM orders) x WHERE d = 2',
+  'SELECT c.id, c.region, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS n, (SELECT max(amount) FROM orders o WHERE o.customer_id = c.id AND o.status = \'paid\') AS top FROM customers c',
+  'SELECT id, qty, (SELECT count(*) FROM events) AS all_events, (SELECT sum(qty) FROM orders x WHERE x.status = orders.status) AS same_status FROM orders',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 
@@ -246,5 +248,8 @@ test('grouping and join errors are PostgreSQL\'s', async () => {
   await rejects('SELECT id FROM orders WHERE customer_id IN (SELECT id, region FROM customers)', 'bad_request', /subquery has too many columns/);
   await rejects('SELECT DISTINCT ON (status) status, id FROM orders ORDER BY id', 'bad_request', /DISTINCT ON expressions must match initial ORDER BY expressions/);
   await rejects('SELECT id FROM orders OFFSET 3', 'unsupported', /OFFSET without LIMIT/);
+  await rejects('SELECT id, (SELECT id FROM customers c WHERE c.id = o.customer_id) FROM orders o', 'unsupported', /scalar subquery other than/);
+  await rejects('SELECT id FROM orders o WHERE (SELECT count(*) FROM events) > 1', 'unsupported', /scalar subquery outside the select list/);
+  await rejects('SELECT * FROM (SELECT id, row_number() OVER (ORDER BY qty) AS rn FROM orders) q', 'unsupported', /without a bound on it/);
   await rejects('SELECT id FROM orders UNION SELECT id FROM orders LIMIT 3', 'unsupported', /LIMIT\/OFFSET in a UNION/);
 });

@@ -26,10 +26,12 @@ export interface StarColumn {
 /** The message refusing aggregate calls in a clause. */
 export const refused = (clause: string) => ({ refused: `aggregate functions are not allowed in ${clause}` });
 
-/** True when the syntax tree holds an aggregate call (outside string literals). */
+/** True when the syntax tree holds an aggregate call of this query (outside subqueries and string literals). */
 export function containsAggregate(e: Expr): boolean {
   // The syntax tree is plain data; an aggregate node serialises with this exact member.
-  return JSON.stringify(e).includes('"kind":"aggregate"');
+  const skipSubqueries = (_k: string, v: unknown) =>
+    v !== null && typeof v === 'object' && ['scalar_query', 'exists', 'in_query'].includes((v as { kind?: string }).kind ?? '') ? undefined : v;
+  return (JSON.stringify(e, skipSubqueries) ?? '').includes('"kind":"aggregate"');
 }
 
 /** A grouped query's aggregate node and the select list over its rows. */

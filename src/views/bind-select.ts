@@ -295,6 +295,16 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     return st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
   };
   let groups: BoundExpr[] = [];
+  // scalar subqueries of the select list: each joined in (decorrelated), then read as a column
+  const scalars = new Map<Expr, BoundExpr>();
+  for (const q of stmt.items.flatMap((i) => (i.kind === 'expr' ? scalarSubqueries(i.expr) : []))) {
+    if (grouped) throw new SqlError('unsupported', 'unsupported: a scalar subquery in a grouped query');
+    const j = joinScalar(plan, joined, q, fullScope, tablesOf, settings);
+    plan = j.plan;
+    joined.push(...j.added);
+    scalars.set(q, j.value);
+  }
+  const itemScope: Scope = scalars.size === 0 ? fullScope : { ...fullScope, scalars };
   // a window function (top-k per group): its column is filled in by the top-k operator below
   let windowItem: { readonly at: number; readonly w: Extract<Expr, { kind: 'window' }> } | null = null;
   if (!grouped) {
@@ -313,7 +323,7 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
         }
         continue;
       }
-      let e = bindExpr(item.expr, { ...fullScope, aggregates: refused('this context') });
+      let e = bindExpr(item.expr, { ...itemScope, aggregates: refused('this context') });
       // An unknown-typed output (a bare string literal or NULL) becomes text, as in PostgreSQL ≥ 10.
       if (e.type.name === 'unknown') e = coerce(e, T.text);
       exprs.push(foldConstants(e));
@@ -415,8 +425,126 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   }
   const duplicates = !grouped && !stmt.distinct && distinctOn === null && tables.some((t) => t.primaryKey.length === 0);
   if (duplicates) plan = { kind: 'occurrences', input: plan, columns };
-  const stateful = grouped || duplicates || stmt.distinct || ordered || windowPlan !== null || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
+  const stateful = grouped || duplicates || stmt.distinct || ordered || windowPlan !== null || scalars.size > 0 || stmt.joins.length > 0 || derivedState || subqueries.length > 0;
   return { plan, columns, keyColumns, stateful };
+}
+
+/** The scalar subqueries in an expression (not inside other subqueries). */
+export function scalarSubqueries(e: Expr): Extract<Expr, { kind: 'scalar_query' }>[] {
+  const out: Extract<Expr, { kind: 'scalar_query' }>[] = [];
+  const walk = (x: unknown): void => {
+    if (x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
+    const k = (x as { kind?: string }).kind;
+    if (k === 'scalar_query') out.push(x as Extract<Expr, { kind: 'scalar_query' }>);
+    else if (k !== 'exists' && k !== 'in_query') for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return out;
+}
+
+/**
+ * Decorrelates `(SELECT agg(…) FROM … WHERE inner = outer AND …)`: the subquery grouped by the
+ * inner sides of its equalities with the enclosing query, LEFT JOINed on them; count() over no
+ * rows is 0, the other aggregates NULL. Returns the new plan, the columns it adds to the joined
+ * row and the expression (over that row) standing for the subquery.
+ */
+function joinScalar(
+  plan: PlanNode,
+  joined: readonly Column[],
+  q: Extract<Expr, { kind: 'scalar_query' }>,
+  scope: Scope,
+  tablesOf: TablesOf,
+  settings: SqlSettings,
+): { plan: PlanNode; added: Column[]; value: BoundExpr } {
+  const shape = 'a scalar subquery other than (SELECT <one aggregate> FROM … WHERE inner = outer AND …)';
+  if (q.query.kind !== 'select') throw new SqlError('unsupported', `unsupported: ${shape}`);
+  const sub = q.query.select;
+  const item = sub.items.length === 1 ? sub.items[0]! : null;
+  if (item === null || item.kind !== 'expr' || item.expr.kind !== 'aggregate' || sub.groupBy !== null || sub.having !== null || sub.distinct || sub.distinctOn !== null || sub.limit !== null) {
+    throw new SqlError('unsupported', `unsupported: ${shape}`);
+  }
+  const sources = tablesOf(sub);
+  if (sources.some((x) => x.kind !== 'table')) throw new SqlError('unsupported', 'unsupported: a derived table inside a scalar subquery');
+  const refs = [sub.from, ...sub.joins.map((j) => j.table)];
+  const innerTables = sources.map((x) => (x as { table: TableInfo }).table);
+  // a column reference is the subquery's own when its FROM can resolve it (PostgreSQL looks there first)
+  const isInner = (c: Extract<Expr, { kind: 'column' }>): boolean =>
+    c.table !== null ? refs.some((r) => (r.alias ?? r.name) === c.table) : innerTables.some((t) => t.columns.some((col) => col.name === c.name));
+  const columnsIn = (e: Expr): Extract<Expr, { kind: 'column' }>[] => {
+    const out: Extract<Expr, { kind: 'column' }>[] = [];
+    const walk = (x: unknown): void => {
+      if (x === null || typeof x !== 'object') return;
+      if (Array.isArray(x)) return x.forEach(walk);
+      if ((x as { kind?: string }).kind === 'column') out.push(x as Extract<Expr, { kind: 'column' }>);
+      else for (const v of Object.values(x)) walk(v);
+    };
+    walk(e);
+    return out;
+  };
+  const conj: Expr[] = [];
+  const split = (e: Expr | null): void => {
+    if (e === null) return;
+    if (e.kind === 'and') {
+      split(e.left);
+      split(e.right);
+    } else conj.push(e);
+  };
+  split(sub.where);
+  const pairs: { inner: Expr; outer: Expr }[] = [];
+  const rest: Expr[] = [];
+  for (const c of conj) {
+    const cols = columnsIn(c);
+    if (cols.every(isInner)) {
+      rest.push(c);
+      continue;
+    }
+    const allInner = (e: Expr) => columnsIn(e).every(isInner);
+    const allOuter = (e: Expr) => columnsIn(e).length > 0 && columnsIn(e).every((x) => !isInner(x));
+    if (c.kind === 'compare' && c.op === '=' && allInner(c.left) && allOuter(c.right)) pairs.push({ inner: c.left, outer: c.right });
+    else if (c.kind === 'compare' && c.op === '=' && allInner(c.right) && allOuter(c.left)) pairs.push({ inner: c.right, outer: c.left });
+    else throw new SqlError('unsupported', `unsupported: ${shape}`);
+  }
+  const grouped: SelectStmt = {
+    ...sub,
+    items: [...pairs.map((p, i) => ({ kind: 'expr' as const, expr: p.inner, alias: `?k${i}` })), { kind: 'expr', expr: item.expr, alias: '?v' }],
+    where: rest.reduce<Expr | null>((acc, e) => (acc === null ? e : { kind: 'and', left: acc, right: e }), null),
+    groupBy: pairs.length === 0 ? null : pairs.map((p) => p.inner),
+  };
+  const bound = bindSelect(grouped, (s) => tablesOf(s === grouped ? sub : s), settings);
+  const leftKeys: BoundExpr[] = [];
+  const rightKeys: BoundExpr[] = [];
+  const keyTypes: SqlType[] = [];
+  pairs.forEach((p, i) => {
+    const outer = bindExpr(p.outer, { ...scope, aggregates: refused('a subquery condition') });
+    const eq = bindBinary('=', outer, { kind: 'column', index: i, type: bound.columns[i]!.type }, scope);
+    const [l, r] = (eq as Extract<BoundExpr, { kind: 'call' }>).args as [BoundExpr, BoundExpr];
+    if (l.type.name !== r.type.name) throw new SqlError('unsupported', `unsupported: comparing ${l.type.display} with ${r.type.display} in a subquery condition`);
+    leftKeys.push(l);
+    rightKeys.push(r);
+    keyTypes.push(l.type);
+  });
+  const width = joined.length;
+  const next: PlanNode = {
+    kind: 'join',
+    type: 'left',
+    left: plan,
+    right: bound.plan,
+    leftKeys,
+    rightKeys,
+    keyTypes,
+    residual: null,
+    leftTables: plan.kind === 'join' ? plan.leftTables + plan.rightTables : 1,
+    rightTables: 1,
+    columns: [...joined, ...bound.columns],
+  };
+  const v: BoundExpr = { kind: 'column', index: width + pairs.length, type: bound.columns[pairs.length]!.type };
+  // no row of the subquery's for this outer row: count() is 0, every other aggregate NULL
+  const value: BoundExpr = item.expr.name === 'count' && pairs.length > 0 ? { kind: 'coalesce', args: [v, { kind: 'const', value: 0n, type: T.int8 }], type: T.int8 } : v;
+  return { plan: next, added: [...bound.columns], value };
 }
 
 /**

@@ -69,6 +69,8 @@ export interface Scope {
    * here is looked up there and bound as an outer reference (see OUTER_BASE).
    */
   readonly outer?: Scope;
+  /** Scalar subqueries of the select list, already joined in: the expression that stands for each. */
+  readonly scalars?: ReadonlyMap<Expr, BoundExpr>;
 }
 
 /** Column indices at or above this are outer references: OUTER_BASE + the column's index in the outer row. */
@@ -155,6 +157,11 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
     case 'cast': {
       const arg = bindExpr(e.arg, scope);
       return coerce(arg, parseTypeName(e.type.text), true);
+    }
+    case 'scalar_query': {
+      const known = scope.scalars?.get(e);
+      if (known !== undefined) return known;
+      throw new SqlError('unsupported', 'unsupported: a scalar subquery outside the select list of a query without GROUP BY');
     }
     case 'window':
       throw new SqlError('unsupported', `unsupported: window function ${e.fn}() outside the top-k per group pattern (a select item of a derived table, filtered by WHERE ${e.fn === 'row_number' ? 'rn' : 'r'} <= k in the enclosing query)`);

@@ -56,6 +56,12 @@ function figure(e: Expr): Figured | null {
       return { name: 'exists', strength: 2 };
     case 'window':
       return { name: e.fn, strength: 2 };
+    case 'scalar_query': {
+      // PostgreSQL names a scalar subquery after its select item
+      const item = e.query.kind === 'select' ? e.query.select.items[0] : undefined;
+      if (item === undefined || item.kind !== 'expr') return null;
+      return item.alias !== null ? { name: item.alias, strength: 2 } : figure(item.expr);
+    }
     default:
       return unreachable(e);
   }

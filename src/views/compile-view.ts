@@ -12,7 +12,7 @@
 import { SqlError } from '../errors.ts';
 import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
-import { bindQuery, type FromSource } from './bind-select.ts';
+import { bindQuery, scalarSubqueries, type FromSource } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
@@ -68,6 +68,8 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
     const inWhere = (e: Expr | null): Expr[] =>
       e === null ? [] : e.kind === 'and' ? [...inWhere(e.left), ...inWhere(e.right)] : e.kind === 'not' ? inWhere(e.arg) : [e];
     for (const e of inWhere(q.select.where)) if (e.kind === 'exists' || e.kind === 'in_query') await collect(e.query, depth + 1);
+    // and scalar subqueries of the select list
+    for (const item of q.select.items) if (item.kind === 'expr') for (const sq of scalarSubqueries(item.expr)) await collect(sq.query, depth + 1);
   };
   await collect(parsed.query, 0);
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).

@@ -429,7 +429,7 @@ function convertTrim(args: Ast[]): Expr {
 
 function convertExpr(node: Ast): Expr {
   if (node === null || node === undefined) throw unsupported('empty expression');
-  if (isSubquery(node)) throw unsupported('subquery');
+  if (isSubquery(node)) return { kind: 'scalar_query', query: convertQuery(node.ast) };
   if (node.collate) throw unsupported('COLLATE');
   if (node.array_index) throw unsupported('array subscript');
   if (node.options) throw unsupported('AT TIME ZONE');
@@ -520,7 +520,6 @@ function convertExpr(node: Ast): Expr {
         if (args.length !== 1) throw unsupported('row constructor');
         return convertExpr(args[0]);
       }
-      if (args.some(isSubquery)) throw unsupported('subquery');
       if (AGGREGATES.has(name)) {
         if (SUPPORTED_AGGREGATES.has(name) && schema === null) {
           return { kind: 'aggregate', name, star: false, args: args.map(convertExpr), distinct: false, orderBy: [], filter: null };

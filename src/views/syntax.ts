@@ -70,6 +70,8 @@ export type Expr =
       readonly partitionBy: readonly Expr[];
       readonly orderBy: readonly OrderItem[];
     }
+  /** A scalar subquery: `(SELECT count(*) FROM orders o WHERE o.customer_id = c.id)`. */
+  | { readonly kind: 'scalar_query'; readonly query: QueryExpr }
   /** [NOT] EXISTS (subquery). */
   | { readonly kind: 'exists'; readonly query: QueryExpr; readonly negated: boolean }
   /** x [NOT] IN (subquery). */

@@ -27,6 +27,10 @@ const VIEWS: Record<string, string> = {
   pattern: `SELECT * FROM items WHERE name LIKE 'a%' OR name ILIKE '%B_' OR cat IN ('x', 'y', NULL)`,
   nulls: `SELECT id, qty, note FROM items WHERE qty <> 5 AND note IS NOT NULL AND (flag OR qty > 3)`,
   nokey: `SELECT cat, price FROM items WHERE price >= 10 OR cat NOT IN ('x')`,
+  regex: `SELECT id, name ~ '^a' AS starts_a, name ~* 'b.$' AS ends_b, name !~ '[0-9]' AS no_digit, name !~* '^[a-c]' AS not_abc,
+           regexp_replace(name, '(a)(b)?', '<\\1|\\2>', 'g') AS repl, regexp_replace(name, 'x', 'X') AS first_x,
+           regexp_match(coalesce(note, '') || name, '([a-z]+)([0-9]*)') AS m, cat ~ '^(x|y)$' AS xy
+         FROM items WHERE name ~ '.' OR name = ''`,
   jsonb: `SELECT id, data -> 'a' AS a, data ->> 'b' AS b, data #> '{n,a}' AS na, data #>> '{b,1}' AS b1, data -> 'b' -> 0 AS b0,
            data -> 'b' ->> -1 AS blast, data @> '{"a": 5}' AS has5, '{"n": {"z": 1}}' <@ data AS inside, data ? 'n' AS hasn,
            jsonb_array_length(data -> 'b') AS blen, jsonb_build_object('id', id, 'name', name, 'note', note, 'tags', tags) AS obj,

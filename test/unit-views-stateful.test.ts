@@ -248,6 +248,10 @@ test('grouping and join errors are PostgreSQL\'s', async () => {
   await rejects('SELECT id FROM orders WHERE customer_id IN (SELECT id, region FROM customers)', 'bad_request', /subquery has too many columns/);
   await rejects('SELECT DISTINCT ON (status) status, id FROM orders ORDER BY id', 'bad_request', /DISTINCT ON expressions must match initial ORDER BY expressions/);
   await rejects('SELECT id FROM orders OFFSET 3', 'unsupported', /OFFSET without LIMIT/);
+  await rejects("SELECT id FROM orders WHERE status ~ '[[:alpha:]]+'", 'unsupported', /POSIX bracket classes/);
+  await rejects("SELECT id FROM orders WHERE status ~ '\\mpaid'", 'unsupported', /start of word/);
+  await rejects("SELECT regexp_replace(status, 'a+?', 'x') FROM orders", 'unsupported', /non-greedy quantifiers/);
+  await rejects("SELECT id FROM orders WHERE status ~ '(a'", 'bad_request', /invalid regular expression/);
   await rejects('SELECT id, (SELECT id FROM customers c WHERE c.id = o.customer_id) FROM orders o', 'unsupported', /scalar subquery other than/);
   await rejects('SELECT id FROM orders o WHERE (SELECT count(*) FROM events) > 1', 'unsupported', /scalar subquery outside the select list/);
   await rejects('SELECT * FROM (SELECT id, row_number() OVER (ORDER BY qty) AS rn FROM orders) q', 'unsupported', /without a bound on it/);

@@ -75,3 +75,4 @@ export { resolveFunction, type ResolvedFunction } from './functions.ts';
 export { likeMatcher } from './like.ts';
 export { setCaseMapping, lowerText, upperText } from './case-mapping.ts';
 export { jsonbArrayLength, jsonbBuildObject, jsonbContains, jsonbExists, jsonbGet, jsonbPath } from './jsonb-ops.ts';
+export { UnsupportedRegex, compileRegex, regexMatches, regexpMatch, regexpReplace } from './regex.ts';

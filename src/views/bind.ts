@@ -23,6 +23,12 @@ import {
   jsonbExists,
   jsonbGet,
   jsonbPath,
+  PgArray as PgArrayValue,
+  UnsupportedRegex,
+  compileRegex,
+  regexMatches,
+  regexpMatch,
+  regexpReplace,
   renderJson,
   resolveUnary,
 } from '../values/index.ts';
@@ -162,6 +168,21 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const known = scope.scalars?.get(e);
       if (known !== undefined) return known;
       throw new SqlError('unsupported', 'unsupported: a scalar subquery outside the select list of a query without GROUP BY');
+    }
+    case 'regex': {
+      const op = `${e.negated ? '!' : ''}~${e.caseInsensitive ? '*' : ''}`;
+      const arg = toText(bindExpr(e.arg, scope), op);
+      const pattern = toText(bindExpr(e.pattern, scope), op);
+      const ci = e.caseInsensitive;
+      checkRegex(pattern, '', false);
+      const negated = e.negated;
+      return {
+        kind: 'call',
+        label: `operator ${op}`,
+        fn: (a) => regexRuntime(() => regexMatches(a[0] as string, a[1] as string, ci) !== negated),
+        args: [arg, pattern],
+        type: T.bool,
+      };
     }
     case 'window':
       throw new SqlError('unsupported', `unsupported: window function ${e.fn}() outside the top-k per group pattern (a select item of a derived table, filtered by WHERE ${e.fn === 'row_number' ? 'rn' : 'r'} <= k in the enclosing query)`);
@@ -353,6 +374,28 @@ function bindCase(e: Extract<Expr, { kind: 'case' }>, scope: Scope): BoundExpr {
   return { kind: 'case_simple', operand, whens, otherwise, type };
 }
 
+/** A constant pattern is checked when the view is created: what deltaview cannot match the same way is refused then. */
+function checkRegex(pattern: BoundExpr, flags: string, forMatches: boolean): void {
+  if (pattern.kind !== 'const' || pattern.value === null) return;
+  try {
+    compileRegex(String(pattern.value), flags, forMatches);
+  } catch (err) {
+    if (err instanceof UnsupportedRegex) throw new SqlError('unsupported', `unsupported: ${err.message} in a regular expression`);
+    if (err instanceof SqlRuntimeError) throw new SqlError('bad_request', err.message);
+    throw err;
+  }
+}
+
+/** A pattern computed per row that deltaview cannot match the same way fails the view, naming why. */
+function regexRuntime<R>(f: () => R): R {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UnsupportedRegex) throw new SqlRuntimeError('0A000', `deltaview does not support ${err.message} in regular expressions`);
+    throw err;
+  }
+}
+
 /** A jsonb operand (an untyped literal becomes jsonb; json is refused: its operators keep the text as written). */
 function toJsonb(e: BoundExpr, op: string): BoundExpr {
   if (e.type.name === 'jsonb') return e;
@@ -424,6 +467,29 @@ function bindFunction(schema: string | null, name: string, args: BoundExpr[], sc
       // position(sub IN s) is strpos(s, sub)
       if (args.length !== 2) throw new SqlError('unsupported', 'unsupported: form of position()');
       return bindFunction(null, 'strpos', [args[1]!, args[0]!], scope);
+    case 'regexp_replace':
+    case 'regexp_match': {
+      const replace = name === 'regexp_replace';
+      const min = replace ? 3 : 2;
+      if (args.length < min || args.length > min + 1) throw new SqlError('unsupported', `unsupported: function ${name}() with ${args.length} arguments`);
+      const texts = args.map((a) => toText(a, `function ${name}`));
+      const flagArg = texts[min];
+      const flagsConst = flagArg !== undefined && flagArg.kind === 'const' && typeof flagArg.value === 'string' ? flagArg.value : '';
+      checkRegex(texts[1]!, flagsConst.includes('i') ? 'i' : '', true);
+      return {
+        kind: 'call',
+        label: `function ${name}`,
+        fn: (a) =>
+          regexRuntime(() => {
+            const flags = (a[min] as string | undefined) ?? '';
+            if (replace) return regexpReplace(a[0] as string, a[1] as string, a[2] as string, flags);
+            const m = regexpMatch(a[0] as string, a[1] as string, flags);
+            return m === null ? null : new PgArrayValue(m);
+          }),
+        args: texts,
+        type: replace ? T.text : arrayOf(T.text),
+      };
+    }
     case 'jsonb_array_length': {
       if (args.length !== 1) throw new SqlError('unsupported', `unsupported: function jsonb_array_length() with ${args.length} arguments`);
       return { kind: 'call', label: 'function jsonb_array_length', fn: (a) => jsonbArrayLength(a[0] as Json), args: [toJsonb(args[0]!, 'jsonb_array_length')], type: T.int4 };

@@ -51,6 +51,7 @@ function figure(e: Expr): Figured | null {
     case 'like':
     case 'in_query':
     case 'json_op':
+    case 'regex':
       return null;
     case 'exists':
       return { name: 'exists', strength: 2 };

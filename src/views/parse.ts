@@ -566,6 +566,9 @@ function convertBinary(node: Ast): Expr {
   const cmp = COMPARE[op];
   if (cmp) return { kind: 'compare', op: cmp, left: convertExpr(node.left), right: convertExpr(node.right) };
   if (JSON_OPS.has(op)) return { kind: 'json_op', op: op as JsonOp, left: convertExpr(node.left), right: convertExpr(node.right) };
+  if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
+    return { kind: 'regex', arg: convertExpr(node.left), pattern: convertExpr(node.right), caseInsensitive: op.endsWith('*'), negated: op.startsWith('!') };
+  }
   switch (op) {
     case 'AND':
       return { kind: 'and', left: convertExpr(node.left), right: convertExpr(node.right) };

@@ -70,6 +70,8 @@ export type Expr =
       readonly partitionBy: readonly Expr[];
       readonly orderBy: readonly OrderItem[];
     }
+  /** POSIX regular expression match: `~`, `~*`, `!~`, `!~*`. */
+  | { readonly kind: 'regex'; readonly arg: Expr; readonly pattern: Expr; readonly caseInsensitive: boolean; readonly negated: boolean }
   /** A scalar subquery: `(SELECT count(*) FROM orders o WHERE o.customer_id = c.id)`. */
   | { readonly kind: 'scalar_query'; readonly query: QueryExpr }
   /** [NOT] EXISTS (subquery). */

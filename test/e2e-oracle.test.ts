@@ -31,6 +31,9 @@ const VIEWS: Record<string, string> = {
            regexp_replace(name, '(a)(b)?', '<\\1|\\2>', 'g') AS repl, regexp_replace(name, 'x', 'X') AS first_x,
            regexp_match(coalesce(note, '') || name, '([a-z]+)([0-9]*)') AS m, cat ~ '^(x|y)$' AS xy
          FROM items WHERE name ~ '.' OR name = ''`,
+  distinct_from: `SELECT id, qty IS DISTINCT FROM 5 AS d5, note IS NOT DISTINCT FROM 'n' AS nn, (cat IS DISTINCT FROM NULL) AS has_cat,
+           (price * 2) IS NOT DISTINCT FROM 20.00 AS p10
+         FROM items WHERE price IS DISTINCT FROM 10.00 AND (qty IS NOT DISTINCT FROM NULL OR qty > 2)`,
   jsonb: `SELECT id, data -> 'a' AS a, data ->> 'b' AS b, data #> '{n,a}' AS na, data #>> '{b,1}' AS b1, data -> 'b' -> 0 AS b0,
            data -> 'b' ->> -1 AS blast, data @> '{"a": 5}' AS has5, '{"n": {"z": 1}}' <@ data AS inside, data ? 'n' AS hasn,
            jsonb_array_length(data -> 'b') AS blen, jsonb_build_object('id', id, 'name', name, 'note', note, 'tags', tags) AS obj,

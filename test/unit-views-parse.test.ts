@@ -67,7 +67,9 @@ test('unsupported constructs are named', () => {
     ['SELECT a FROM t LIMIT $1', /parameters|LIMIT/],
     ['WITH RECURSIVE q AS (SELECT a FROM t) SELECT * FROM q', /WITH RECURSIVE/],
     ['SELECT 1', /FROM/],
-    ['SELECT a FROM t WHERE a IS DISTINCT FROM b', /IS DISTINCT FROM/],
+    ['SELECT a FROM t WHERE a + 1 IS DISTINCT FROM b', /IS \[NOT\] DISTINCT FROM next to another operator/],
+    ['SELECT a FROM t WHERE a = b IS NOT DISTINCT FROM c', /IS \[NOT\] DISTINCT FROM next to another operator/],
+    ["SELECT a FROM t WHERE d ?& '{x}'", /\?\| and \?&/],
   ];
   for (const [sel, re] of cases) rejects(`CREATE MATERIALIZED VIEW v AS ${sel}`, 'unsupported', re);
 });

@@ -169,6 +169,25 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       if (known !== undefined) return known;
       throw new SqlError('unsupported', 'unsupported: a scalar subquery outside the select list of a query without GROUP BY');
     }
+    case 'distinct': {
+      // NULLs are equal to each other and unequal to everything else; otherwise it is <>
+      const eq = bindBinary('=', bindExpr(e.left, scope), bindExpr(e.right, scope), scope) as Extract<BoundExpr, { kind: 'call' }>;
+      const same = eq.fn;
+      const negated = e.negated;
+      return {
+        kind: 'call',
+        label: `operator IS ${negated ? 'NOT ' : ''}DISTINCT FROM`,
+        strict: false,
+        fn: (a) => {
+          const x = a[0] ?? null;
+          const y = a[1] ?? null;
+          const distinct = x === null || y === null ? x !== y : same([x, y]) !== true;
+          return distinct !== negated;
+        },
+        args: eq.args,
+        type: T.bool,
+      };
+    }
     case 'regex': {
       const op = `${e.negated ? '!' : ''}~${e.caseInsensitive ? '*' : ''}`;
       const arg = toText(bindExpr(e.arg, scope), op);

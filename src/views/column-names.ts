@@ -52,6 +52,7 @@ function figure(e: Expr): Figured | null {
     case 'in_query':
     case 'json_op':
     case 'regex':
+    case 'distinct':
       return null;
     case 'exists':
       return { name: 'exists', strength: 2 };

@@ -35,6 +35,7 @@ const parser = new ParserClass();
 export function parseCreateView(sql: string): ParsedView {
   const head = peelCreateView(sql);
   const prepared = prepareForParser(head.selectText);
+  if (prepared.usesAnyAll) throw new SqlError('unsupported', 'unsupported: the jsonb operators ?| and ?&');
   if (/^\s*with\s+recursive\b/i.test(head.selectText)) throw new SqlError('unsupported', 'unsupported: WITH RECURSIVE');
   let ast: unknown;
   try {
@@ -471,6 +472,7 @@ function convertExpr(node: Ast): Expr {
     }
     case 'unary_expr': {
       const op = String(node.operator).toUpperCase().replace(/\s+/g, ' ');
+      if ((op === '-' || op === '+') && isDistinctNode(node.expr)) throw unsupported('IS [NOT] DISTINCT FROM next to another operator without parentheses (write (a IS DISTINCT FROM b))');
       if (op === 'NOT EXISTS' && isSubquery(node.expr)) return { kind: 'exists', query: convertQuery(node.expr.ast), negated: true };
       const arg = convertExpr(node.expr);
       if (op === 'NOT') return { kind: 'not', arg };
@@ -559,8 +561,17 @@ function convertExpr(node: Ast): Expr {
   }
 }
 
+/** IS [NOT] DISTINCT FROM after prepareForParser: the operators ?& and ?|. */
+const isDistinctNode = (n: Ast): boolean => n?.type === 'binary_expr' && (n.operator === '?&' || n.operator === '?|') && !n.parentheses;
+
 function convertBinary(node: Ast): Expr {
   const op = String(node.operator).toUpperCase();
+  // node-sql-parser binds ?& tighter than PostgreSQL binds IS DISTINCT FROM: as an operand of
+  // anything but AND/OR it may have been grouped differently, so it must be parenthesized there
+  if (op !== 'AND' && op !== 'OR' && (isDistinctNode(node.left) || isDistinctNode(node.right))) {
+    throw unsupported('IS [NOT] DISTINCT FROM next to another operator without parentheses (write (a IS DISTINCT FROM b))');
+  }
+  if (op === '?&' || op === '?|') return { kind: 'distinct', left: convertExpr(node.left), right: convertExpr(node.right), negated: op === '?|' };
   const arith = ARITH[op];
   if (arith) return { kind: 'arith', op: arith, left: convertExpr(node.left), right: convertExpr(node.right) };
   const cmp = COMPARE[op];

@@ -226,6 +226,8 @@ export interface ParserText {
    * cannot parse INTERSECT ALL / EXCEPT ALL, so the ALL is removed from `text`).
    */
   readonly setOpAll: readonly boolean[];
+  /** The text itself uses the jsonb operators ?| or ?& (which stand for IS [NOT] DISTINCT FROM after preparation). */
+  readonly usesAnyAll: boolean;
   /** Maps an offset in `text` to the offset in the text it was prepared from. */
   toOriginal(offset: number): number;
 }
@@ -314,9 +316,25 @@ export function prepareForParser(select: string): ParserText {
   };
 
   const setOpAll: boolean[] = [];
+  let usesAnyAll = false;
   for (let s = 0; s < sig.length; s++) {
     const { t } = sig[s]!;
     const w = wordAt(s);
+    if (w === 'is') {
+      // IS [NOT] DISTINCT FROM, which node-sql-parser garbles, becomes the operator ?& (?| with NOT);
+      // the converter turns it back and refuses it where the parser's precedence could differ
+      const not = wordAt(s + 1) === 'not';
+      const d = s + (not ? 2 : 1);
+      if (wordAt(d) === 'distinct' && wordAt(d + 1) === 'from') {
+        replace.set(sig[s]!.i, not ? ' ?| ' : ' ?& ');
+        for (let k = s + 1; k <= d + 1; k++) {
+          for (let i = sig[k - 1]!.i + 1; i <= sig[k]!.i; i++) replace.set(i, '');
+        }
+        s = d + 1;
+        continue;
+      }
+    }
+    if (t.kind === 'punct' && tokText(t) === '?' && (isP(s + 1, '&') || isP(s + 1, '|')) && sig[s + 1]!.t.start === t.end) usesAnyAll = true;
     if (w === 'intersect' || w === 'except') {
       const all = wordAt(s + 1) === 'all';
       setOpAll.push(all);
@@ -402,6 +420,7 @@ export function prepareForParser(select: string): ParserText {
     text,
     castTypes,
     setOpAll,
+    usesAnyAll,
     toOriginal(offset: number): number {
       // The last non-empty piece starting at or before offset.
       let found = -1;

@@ -70,6 +70,8 @@ export type Expr =
       readonly partitionBy: readonly Expr[];
       readonly orderBy: readonly OrderItem[];
     }
+  /** a IS [NOT] DISTINCT FROM b. */
+  | { readonly kind: 'distinct'; readonly left: Expr; readonly right: Expr; readonly negated: boolean }
   /** POSIX regular expression match: `~`, `~*`, `!~`, `!~*`. */
   | { readonly kind: 'regex'; readonly arg: Expr; readonly pattern: Expr; readonly caseInsensitive: boolean; readonly negated: boolean }
   /** A scalar subquery: `(SELECT count(*) FROM orders o WHERE o.customer_id = c.id)`. */

@@ -429,6 +429,26 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   return { plan, columns, keyColumns, stateful };
 }
 
+/** The join keys of a subquery joined to its enclosing query: `outer = column of the subquery`, each in one type. */
+class SubqueryKeys {
+  readonly leftKeys: BoundExpr[] = [];
+  readonly rightKeys: BoundExpr[] = [];
+  readonly keyTypes: SqlType[] = [];
+  constructor(
+    private readonly scope: Scope,
+    private readonly columns: readonly Column[],
+  ) {}
+
+  add(outer: BoundExpr, col: number): void {
+    const eq = bindBinary('=', outer, { kind: 'column', index: col, type: this.columns[col]!.type }, this.scope);
+    const [l, r] = (eq as Extract<BoundExpr, { kind: 'call' }>).args as [BoundExpr, BoundExpr];
+    if (l.type.name !== r.type.name) throw new SqlError('unsupported', `unsupported: comparing ${l.type.display} with ${r.type.display} in a subquery condition`);
+    this.leftKeys.push(l);
+    this.rightKeys.push(r);
+    this.keyTypes.push(l.type);
+  }
+}
+
 /** The scalar subqueries in an expression (not inside other subqueries). */
 export function scalarSubqueries(e: Expr): Extract<Expr, { kind: 'scalar_query' }>[] {
   const out: Extract<Expr, { kind: 'scalar_query' }>[] = [];
@@ -515,18 +535,9 @@ function joinScalar(
     groupBy: pairs.length === 0 ? null : pairs.map((p) => p.inner),
   };
   const bound = bindSelect(grouped, (s) => tablesOf(s === grouped ? sub : s), settings);
-  const leftKeys: BoundExpr[] = [];
-  const rightKeys: BoundExpr[] = [];
-  const keyTypes: SqlType[] = [];
-  pairs.forEach((p, i) => {
-    const outer = bindExpr(p.outer, { ...scope, aggregates: refused('a subquery condition') });
-    const eq = bindBinary('=', outer, { kind: 'column', index: i, type: bound.columns[i]!.type }, scope);
-    const [l, r] = (eq as Extract<BoundExpr, { kind: 'call' }>).args as [BoundExpr, BoundExpr];
-    if (l.type.name !== r.type.name) throw new SqlError('unsupported', `unsupported: comparing ${l.type.display} with ${r.type.display} in a subquery condition`);
-    leftKeys.push(l);
-    rightKeys.push(r);
-    keyTypes.push(l.type);
-  });
+  const keys = new SubqueryKeys(scope, bound.columns);
+  pairs.forEach((p, i) => keys.add(bindExpr(p.outer, { ...scope, aggregates: refused('a subquery condition') }), i));
+  const { leftKeys, rightKeys, keyTypes } = keys;
   const width = joined.length;
   const next: PlanNode = {
     kind: 'join',
@@ -634,17 +645,9 @@ function semiJoin(plan: PlanNode, sq: SubqueryCond, scope: Scope, tablesOf: Tabl
   } else {
     sub = bindPart(q, tablesOf, settings);
   }
-  const leftKeys: BoundExpr[] = [];
-  const rightKeys: BoundExpr[] = [];
-  const keyTypes: SqlType[] = [];
-  const addKey = (outer: BoundExpr, col: number) => {
-    const eq = bindBinary('=', outer, { kind: 'column', index: col, type: sub.columns[col]!.type }, scope);
-    const [l, r] = (eq as Extract<BoundExpr, { kind: 'call' }>).args as [BoundExpr, BoundExpr];
-    if (l.type.name !== r.type.name) throw new SqlError('unsupported', `unsupported: comparing ${l.type.display} with ${r.type.display} in a subquery condition`);
-    leftKeys.push(l);
-    rightKeys.push(r);
-    keyTypes.push(l.type);
-  };
+  const keys = new SubqueryKeys(scope, sub.columns);
+  const addKey = (outer: BoundExpr, col: number) => keys.add(outer, col);
+  const { leftKeys, rightKeys, keyTypes } = keys;
   let first = 0;
   if (sq.kind === 'in_query') {
     if (sub.columns.length !== 1 + outerKeys.length) throw new SqlError('bad_request', sub.columns.length > 1 ? 'subquery has too many columns' : 'subquery has too few columns');

@@ -18,11 +18,6 @@ export class SourceMapper {
     this.tables = new Map(sources.map((t) => [t.id, t]));
   }
 
-  /** True when the view reads this relation. */
-  reads(relationId: string): boolean {
-    return this.tables.has(relationId);
-  }
-
   /** The view's share of a transaction, or an error message when it cannot be applied. */
   changesFor(tx: SourceTx): SourceChange[] | { error: string } {
     let out: SourceChange[] | null = null;

@@ -846,41 +846,27 @@ function fitsInt32(x: number): boolean {
 
 /** interval_mul: interval * float8, cascading fractional months/days down (30-day months). */
 export function intervalMul(span: PgInterval, factor: number): PgInterval {
-  let r = span.months * factor;
-  if (Number.isNaN(r) || r > INT32_MAX || r < INT32_MIN) throw intervalOutOfRange();
-  const month = Math.trunc(r) | 0;
-  r = span.days * factor;
-  if (Number.isNaN(r) || r > INT32_MAX || r < INT32_MIN) throw intervalOutOfRange();
-  let day = Math.trunc(r) | 0;
-  let monthRemainderDays = (span.months * factor - month) * 30;
-  monthRemainderDays = tsround(monthRemainderDays);
-  let secRemainder = (span.days * factor - day + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400;
-  secRemainder = tsround(secRemainder);
-  if (Math.abs(secRemainder) >= 86400) {
-    const extra = Math.trunc(secRemainder / 86400);
-    day += extra;
-    if (!isInt32(day)) throw intervalOutOfRange();
-    secRemainder -= extra * 86400;
-  }
-  day += Math.trunc(monthRemainderDays);
-  if (!isInt32(day)) throw intervalOutOfRange();
-  const t = rint(Number(span.micros) * factor + secRemainder * 1e6);
-  if (Number.isNaN(t) || !fitsInt64(t)) throw intervalOutOfRange();
-  return new PgInterval(month === 0 ? 0 : month, day === 0 ? 0 : day, BigInt(t));
+  // interval_mul checks the scaled fields against INT_MAX inclusive, interval_div with FLOAT8_FITS_IN_INT32
+  return scaleInterval(span, (x) => x * factor, (r) => r <= INT32_MAX && r >= INT32_MIN);
 }
 
 /** interval_div: interval / float8 (22012 on zero). */
 export function intervalDiv(span: PgInterval, factor: number): PgInterval {
   if (factor === 0) throw new SqlRuntimeError('22012', 'division by zero');
-  let r = span.months / factor;
-  if (Number.isNaN(r) || !fitsInt32(r)) throw intervalOutOfRange();
+  return scaleInterval(span, (x) => x / factor, fitsInt32);
+}
+
+/** The body PostgreSQL's interval_mul and interval_div share: each field scaled, fractions cascaded down. */
+function scaleInterval(span: PgInterval, scale: (x: number) => number, fits: (x: number) => boolean): PgInterval {
+  let r = scale(span.months);
+  if (Number.isNaN(r) || !fits(r)) throw intervalOutOfRange();
   const month = Math.trunc(r) | 0;
-  r = span.days / factor;
-  if (Number.isNaN(r) || !fitsInt32(r)) throw intervalOutOfRange();
+  r = scale(span.days);
+  if (Number.isNaN(r) || !fits(r)) throw intervalOutOfRange();
   let day = Math.trunc(r) | 0;
-  let monthRemainderDays = (span.months / factor - month) * 30;
+  let monthRemainderDays = (scale(span.months) - month) * 30;
   monthRemainderDays = tsround(monthRemainderDays);
-  let secRemainder = (span.days / factor - day + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400;
+  let secRemainder = (scale(span.days) - day + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400;
   secRemainder = tsround(secRemainder);
   if (Math.abs(secRemainder) >= 86400) {
     const extra = Math.trunc(secRemainder / 86400);
@@ -890,7 +876,7 @@ export function intervalDiv(span: PgInterval, factor: number): PgInterval {
   }
   day += Math.trunc(monthRemainderDays);
   if (!isInt32(day)) throw intervalOutOfRange();
-  const t = rint(Number(span.micros) / factor + secRemainder * 1e6);
+  const t = rint(scale(Number(span.micros)) + secRemainder * 1e6);
   if (Number.isNaN(t) || !fitsInt64(t)) throw intervalOutOfRange();
   return new PgInterval(month === 0 ? 0 : month, day === 0 ? 0 : day, BigInt(t));
 }

@@ -11,7 +11,7 @@
 import { SqlRuntimeError } from '../errors.ts';
 import { getCaseMapping } from './case-mapping.ts';
 
-/** Why a pattern cannot be evaluated here, or null. */
+/** A pattern feature deltaview cannot evaluate as PostgreSQL does; the message names it. */
 export class UnsupportedRegex extends Error {}
 
 const REFUSED_ESCAPES: Record<string, string> = {

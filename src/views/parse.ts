@@ -633,7 +633,6 @@ function convertBinary(node: Ast): Expr {
       if (r?.type === 'null') return { kind: 'is', arg, test: 'null', negated };
       if (r?.type === 'bool') return { kind: 'is', arg, test: r.value ? 'true' : 'false', negated };
       if (r?.type === 'column_ref' && identText(r.column) === 'unknown') return { kind: 'is', arg, test: 'unknown', negated };
-      if (r?.type === 'default' && /^distinct\s+from/i.test(String(r.value))) throw unsupported('IS DISTINCT FROM');
       throw unsupported(`IS ${negated ? 'NOT ' : ''}${String(r?.value ?? r?.type ?? '')}`);
     }
     default:

@@ -30,7 +30,16 @@ export class DeltaviewError extends Error {
 
 /** A query-compile error (bad SQL, unknown names, unsupported constructs). */
 export class SqlError extends DeltaviewError {
-  constructor(code: ErrorCode, message: string) {
+  /**
+   * @param near the words of the SQL text the error is about (e.g. 'lateral',
+   *   'now (', 'group by rollup'); the compiler turns the first place they
+   *   occur into "(line L, column C)" in the message.
+   */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly near?: string,
+  ) {
     super(code, message);
     this.name = 'SqlError';
   }

@@ -174,3 +174,25 @@ test('selectSql is the SELECT as written', async () => {
   assert.equal(v.selectSql, 'SELECT A FROM T');
   assert.equal(v.sources.length, 1);
 });
+
+test('refusals of constructs that are still out name the construct and its line and column', async () => {
+  // "CREATE MATERIALIZED VIEW v AS " is 30 characters: a construct at offset i of the SELECT is at column 31 + i
+  const cases: [string, RegExp][] = [
+    ['WITH RECURSIVE q AS (SELECT a FROM t) SELECT * FROM q', /WITH RECURSIVE \(recursive CTEs\) \(line 1, column 36\)/],
+    ['SELECT id,\n  lag(a) OVER (ORDER BY id) AS p FROM t', /window function lag .*\(line 2, column 3\)/],
+    ['SELECT id, sum(a) OVER (PARTITION BY b) AS s FROM t', /window function sum .*\(line 1, column 49\)/],
+    ['SELECT id, ntile(4) OVER (ORDER BY a) AS s FROM t', /window function ntile .*\(line 1, column 42\)/],
+    ['SELECT id FROM t\nWHERE e < now()', /function now\(\) \(not deterministic\) \(line 2, column 11\)/],
+    ['SELECT random() AS r FROM t', /function random\(\) \(not deterministic\) \(line 1, column 38\)/],
+    ['SELECT t.id FROM t, LATERAL (SELECT a FROM nopk) q', /LATERAL \(line 1, column 51\)/],
+    ['SELECT b, count(*) AS n FROM t GROUP BY ROLLUP (b)', /GROUP BY ROLLUP \(line 1, column 71\)/],
+    ['SELECT b, count(*) AS n FROM t GROUP BY CUBE (b)', /GROUP BY CUBE \(line 1, column 71\)/],
+    ['SELECT b, count(*) AS n FROM t GROUP BY GROUPING SETS ((b), ())', /GROUP BY GROUPING SETS \(line 1, column 71\)/],
+    ['SELECT "Nope" FROM t', /column "Nope" does not exist \(line 1, column 38\)/],
+  ];
+  for (const [sel, re] of cases) {
+    const code = /Nope/.test(sel) ? 'unknown_column' : 'unsupported';
+    await rejects(sel, code, re);
+  }
+  await rejects('SELECT a FROM\n  nosuch', 'unknown_relation', /relation "nosuch" does not exist \(line 2, column 3\)/);
+});

@@ -204,7 +204,7 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       };
     }
     case 'window':
-      throw new SqlError('unsupported', `unsupported: window function ${e.fn}() outside the top-k per group pattern (a select item of a derived table, filtered by WHERE ${e.fn === 'row_number' ? 'rn' : 'r'} <= k in the enclosing query)`);
+      throw new SqlError('unsupported', `unsupported: window function ${e.fn}() outside the top-k per group pattern (a select item of a derived table, filtered by WHERE ${e.fn === 'row_number' ? 'rn' : 'r'} <= k in the enclosing query)`, `${e.fn} (`);
     case 'json_op':
       return bindJsonOp(e.op, bindExpr(e.left, scope), bindExpr(e.right, scope));
     case 'exists':
@@ -264,7 +264,7 @@ function bindLocalColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): Bo
     if (found !== null) throw new SqlError('bad_request', `column reference "${e.name}" is ambiguous`);
     found = { kind: 'column', index: st.offset + i, type: st.table.columns[i]!.type };
   }
-  if (found === null) throw new SqlError('unknown_column', `column "${e.name}" does not exist`);
+  if (found === null) throw new SqlError('unknown_column', `column "${e.name}" does not exist`, e.name);
   return found;
 }
 
@@ -461,7 +461,7 @@ function bindJsonOp(op: JsonOp, left: BoundExpr, right: BoundExpr): BoundExpr {
 
 function bindFunction(schema: string | null, name: string, args: BoundExpr[], scope: Scope): BoundExpr {
   const shown = `${schema === null ? '' : `${schema}.`}${name}`;
-  if (NON_DETERMINISTIC.has(name)) throw new SqlError('unsupported', `unsupported: function ${shown}() (not deterministic)`);
+  if (NON_DETERMINISTIC.has(name)) throw new SqlError('unsupported', `unsupported: function ${shown}() (not deterministic)`, name);
   if (schema !== null && schema !== 'pg_catalog') throw new SqlError('unsupported', `unsupported: function ${shown}()`);
   switch (name) {
     case 'coalesce': {

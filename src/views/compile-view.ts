@@ -16,6 +16,7 @@ import { bindQuery, scalarSubqueries, type FromSource } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
+import { withPosition } from './sql-text.ts';
 import type { Expr, QueryExpr, SelectStmt } from './syntax.ts';
 import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewCatalog, ViewDelta } from './types.ts';
 
@@ -28,6 +29,14 @@ import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog
  * other views, read through their queries.
  */
 export async function compileView(sql: string, catalog: TableCatalog, settings: SqlSettings, views?: ViewCatalog): Promise<CompiledView> {
+  try {
+    return await compile(sql, catalog, settings, views);
+  } catch (err) {
+    throw withPosition(err, sql);
+  }
+}
+
+async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings, views?: ViewCatalog): Promise<CompiledView> {
   const parsed = parseCreateView(sql);
   // every SELECT of the query (set operation branches, derived tables, views it reads) and what its FROM entries read
   const sourcesBySelect = new Map<SelectStmt, FromSource[]>();
@@ -58,7 +67,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
       const table = await catalog.lookup(ref.schema, ref.name);
       if (table === undefined) {
         const shown = ref.schema === null ? ref.name : `${ref.schema}.${ref.name}`;
-        throw new SqlError('unknown_relation', `relation "${shown}" does not exist`);
+        throw new SqlError('unknown_relation', `relation "${shown}" does not exist`, ref.name);
       }
       list.push({ kind: 'table', table });
       tables.push(table);

@@ -6,7 +6,7 @@
  */
 import sqlParser from 'node-sql-parser';
 import { SqlError } from '../errors.ts';
-import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, syntaxErrorAt } from './sql-text.ts';
+import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, locate, syntaxErrorAt } from './sql-text.ts';
 import type { AggregateCall, ArithOp, CompareOp, Expr, JsonOp, JoinClause, Literal, OrderItem, QueryExpr, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
 
 /** A parsed CREATE MATERIALIZED VIEW statement. */
@@ -36,7 +36,8 @@ export function parseCreateView(sql: string): ParsedView {
   const head = peelCreateView(sql);
   const prepared = prepareForParser(head.selectText);
   if (prepared.usesAnyAll) throw new SqlError('unsupported', 'unsupported: the jsonb operators ?| and ?&');
-  if (/^\s*with\s+recursive\b/i.test(head.selectText)) throw new SqlError('unsupported', 'unsupported: WITH RECURSIVE');
+  if (locate(head.selectText, 'grouping sets') !== undefined) throw new SqlError('unsupported', 'unsupported: GROUP BY GROUPING SETS', 'grouping sets');
+  if (/^\s*with\s+recursive\b/i.test(head.selectText)) throw new SqlError('unsupported', 'unsupported: WITH RECURSIVE (recursive CTEs)', 'recursive');
   let ast: unknown;
   try {
     ast = parser.astify(prepared.text, { database: 'postgresql' });
@@ -64,8 +65,8 @@ export function parseCreateView(sql: string): ParsedView {
 /* eslint-disable @typescript-eslint/no-explicit-any -- the parser's AST is untyped; this module is the boundary. */
 type Ast = any;
 
-function unsupported(what: string): SqlError {
-  return new SqlError('unsupported', `unsupported: ${what}`);
+function unsupported(what: string, near?: string): SqlError {
+  return new SqlError('unsupported', `unsupported: ${what}`, near);
 }
 
 function isSubquery(node: Ast): boolean {
@@ -192,7 +193,7 @@ function convertSelect(node: Ast, first: boolean): SelectStmt {
     groupBy = cols.map((c) => {
       if (c?.type === 'function') {
         const fname = functionName(c).name;
-        if (fname === 'rollup' || fname === 'cube' || fname === 'grouping sets') throw unsupported(`GROUP BY ${fname.toUpperCase()}`);
+        if (fname === 'rollup' || fname === 'cube' || fname === 'grouping sets') throw unsupported(`GROUP BY ${fname.toUpperCase()}`, fname);
       }
       return convertExpr(c);
     });
@@ -241,14 +242,13 @@ function convertFrom(from: Ast): { from: TableRef; joins: JoinClause[] } {
 
 function convertTableRef(f: Ast): TableRef {
   if (f.expr && f.expr.type === 'tables') throw unsupported('parenthesized JOIN');
-  if (f.lateral) throw unsupported('LATERAL');
+  if (f.lateral || (typeof f.prefix === 'string' && f.prefix.toUpperCase() === 'LATERAL')) throw unsupported('LATERAL', 'lateral');
   if (f.expr && isSubquery(f.expr)) {
     if (typeof f.as !== 'string' || f.as === '') throw new SqlError('bad_request', 'subquery in FROM must have an alias');
     return { schema: null, name: f.as, alias: f.as, query: convertQuery(f.expr.ast) };
   }
   if (f.expr) throw unsupported('table function in FROM');
-  if (f.tablesample) throw unsupported('TABLESAMPLE');
-  if (f.lateral) throw unsupported('LATERAL');
+  if (f.tablesample) throw unsupported('TABLESAMPLE', 'tablesample');
   if (f.type === 'dual' || typeof f.table !== 'string') throw unsupported('FROM item');
   if (f.table === 'only' && f.as) throw unsupported('ONLY');
   const schema = typeof f.db === 'string' && f.db !== '' ? f.db : null;
@@ -493,16 +493,16 @@ function convertExpr(node: Ast): Expr {
       return { kind: 'case', operand: node.expr ? convertExpr(node.expr) : null, whens, otherwise };
     }
     case 'aggr_func':
-      if (node.over) throw unsupported(`window function ${String(node.name).toLowerCase()} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`);
+      if (node.over) throw unsupported(`window function ${String(node.name).toLowerCase()} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`, 'over');
       return convertAggregate(node);
     case 'window_func': {
       const fn = String(node.name).toLowerCase();
       if (fn !== 'row_number' && fn !== 'rank' && fn !== 'dense_rank') {
-        throw unsupported(`window function ${fn} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`);
+        throw unsupported(`window function ${fn} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`, `${fn} (`);
       }
       const spec = node.over?.as_window_specification?.window_specification;
       if (spec === undefined || spec === null || typeof spec !== 'object') throw unsupported('named window');
-      if (spec.window_frame_clause) throw unsupported('window frame clause');
+      if (spec.window_frame_clause) throw unsupported('window frame clause', 'over');
       return {
         kind: 'window',
         fn,
@@ -511,8 +511,8 @@ function convertExpr(node: Ast): Expr {
       };
     }
     case 'function': {
-      if (node.over) throw unsupported('window function');
       const { schema, name } = functionName(node);
+      if (node.over) throw unsupported(`window function ${name} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`, `${name} (`);
       const args = argList(node);
       if (name === 'exists') {
         if (args.length !== 1 || !isSubquery(args[0])) throw unsupported('form of EXISTS');
@@ -528,7 +528,7 @@ function convertExpr(node: Ast): Expr {
         }
         throw unsupported(`aggregate function ${name}`);
       }
-      if (WINDOW_ONLY.has(name)) throw unsupported('window function');
+      if (WINDOW_ONLY.has(name)) throw unsupported(`window function ${name} (only row_number(), rank() and dense_rank() in the top-k per group pattern)`, `${name} (`);
       if (name === 'trim' && schema === null) return convertTrim(args);
       if (name === 'position' && schema === null && args.length === 3 && args[1]?.type === 'origin' && String(args[1].value).toLowerCase() === 'in') {
         return { kind: 'func', schema: null, name: 'position', args: [convertExpr(args[0]), convertExpr(args[2])] };

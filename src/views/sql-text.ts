@@ -114,6 +114,34 @@ export function syntaxErrorAt(sql: string, offset: number, detail?: string): Sql
   return new SqlError('parse_error', `syntax error ${near} (line ${line}, column ${column})${detail ? `: ${detail}` : ''}`);
 }
 
+/**
+ * Where the words of `near` (an SqlError's hint, e.g. 'group by rollup' or
+ * 'now (') first occur in `sql` as tokens, outside strings and comments;
+ * undefined when they do not. Words match identifiers as PostgreSQL folds them.
+ */
+export function locate(sql: string, near: string): number | undefined {
+  const want = near.split(/\s+/).filter((w) => w !== '');
+  if (want.length === 0) return undefined;
+  const toks = tokenize(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const matches = (t: Token, w: string): boolean => {
+    if (t.kind === 'quoted') return sql.slice(t.start + 1, t.end - 1).replace(/""/g, '"') === w;
+    return sql.slice(t.start, t.end).toLowerCase() === w.toLowerCase();
+  };
+  for (let i = 0; i + want.length <= toks.length; i++) {
+    if (want.every((w, j) => matches(toks[i + j]!, w))) return toks[i]!.start;
+  }
+  return undefined;
+}
+
+/** `err` with "(line L, column C)" of its `near` hint in `sql` added to its message, when it has one that occurs there. */
+export function withPosition(err: unknown, sql: string): unknown {
+  if (!(err instanceof SqlError) || err.near === undefined || /\(line \d+, column \d+\)/.test(err.message)) return err;
+  const at = locate(sql, err.near);
+  if (at === undefined) return err;
+  const { line, column } = lineColumn(sql, at);
+  return new SqlError(err.code, `${err.message} (line ${line}, column ${column})`);
+}
+
 /** The value of an identifier token: unquoted words fold ASCII letters to lower case, quoted ones keep case. */
 export function identifierValue(sql: string, tok: Token): string {
   const text = sql.slice(tok.start, tok.end);

@@ -74,6 +74,9 @@ const VIEWS: Record<string, string> = {
   customer_counts: `SELECT c.id, c.name, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders,
       (SELECT sum(o.amount) FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS paid,
       (SELECT count(*) FROM events) AS all_events FROM customers c`,
+  above_own_avg: `SELECT o.id, o.amount FROM orders o WHERE o.amount > (SELECT avg(x.amount) FROM orders x WHERE x.customer_id = o.customer_id)`,
+  order_names: `SELECT o.id, (SELECT c.name FROM customers c WHERE c.id = o.customer_id) AS customer, o.qty FROM orders o
+    WHERE (SELECT count(*) FROM events e WHERE e.customer_id = o.customer_id) > 1 OR o.qty = (SELECT max(qty) FROM orders)`,
   due: `SELECT id, placed + interval '1 day 2 hours' AS due, date_part('hour', placed) AS hour FROM orders WHERE qty > 5`,
 };
 

@@ -68,6 +68,10 @@ const VIEWS = [
   'SELECT id, d FROM (SELECT id, status, dense_rank() OVER (ORDER BY qty DESC NULLS FIRST) AS d FROM orders) x WHERE d = 2',
   'SELECT c.id, c.region, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS n, (SELECT max(amount) FROM orders o WHERE o.customer_id = c.id AND o.status = \'paid\') AS top FROM customers c',
   'SELECT id, qty, (SELECT count(*) FROM events) AS all_events, (SELECT sum(qty) FROM orders x WHERE x.status = orders.status) AS same_status FROM orders',
+  'SELECT id, qty FROM orders o WHERE o.qty > (SELECT avg(qty) FROM orders x WHERE x.customer_id = o.customer_id)',
+  'SELECT o.id, (SELECT c.region FROM customers c WHERE c.id = o.customer_id) AS region, (SELECT c.vip FROM customers c WHERE c.id = o.qty AND c.region <> \'eu\') AS v FROM orders o',
+  'SELECT c.region, count(*) FROM customers c WHERE (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) >= 2 OR c.vip GROUP BY c.region',
+  'SELECT id, status FROM orders WHERE qty = (SELECT max(qty) FROM orders) AND (SELECT count(*) FROM events e WHERE e.customer_id = orders.customer_id) > 0',
   'WITH k (cid, what) AS (SELECT customer_id, kind FROM events), n AS (SELECT cid, count(*) AS c FROM k GROUP BY cid) SELECT region, sum(c) FROM n JOIN customers ON customers.id = n.cid GROUP BY region',
 ];
 
@@ -252,8 +256,10 @@ test('grouping and join errors are PostgreSQL\'s', async () => {
   await rejects("SELECT id FROM orders WHERE status ~ '\\mpaid'", 'unsupported', /start of word/);
   await rejects("SELECT regexp_replace(status, 'a+?', 'x') FROM orders", 'unsupported', /non-greedy quantifiers/);
   await rejects("SELECT id FROM orders WHERE status ~ '(a'", 'bad_request', /invalid regular expression/);
-  await rejects('SELECT id, (SELECT id FROM customers c WHERE c.id = o.customer_id) FROM orders o', 'unsupported', /scalar subquery other than/);
-  await rejects('SELECT id FROM orders o WHERE (SELECT count(*) FROM events) > 1', 'unsupported', /scalar subquery outside the select list/);
+  await rejects('SELECT id, (SELECT region FROM customers c WHERE c.region = o.status) FROM orders o', 'unsupported', /scalar subquery other than/);
+  await rejects('SELECT id, (SELECT kind FROM events e WHERE e.customer_id = o.customer_id) FROM orders o', 'unsupported', /scalar subquery other than/);
+  await rejects('SELECT status, count(*), (SELECT count(*) FROM events) FROM orders GROUP BY status', 'unsupported', /scalar subquery in the select list of a grouped query/);
+  await rejects('SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id AND c.id > (SELECT count(*) FROM events))', 'unsupported', /scalar subquery inside a correlated subquery/);
   await rejects('SELECT * FROM (SELECT id, row_number() OVER (ORDER BY qty) AS rn FROM orders) q', 'unsupported', /without a bound on it/);
   await rejects('SELECT id FROM orders UNION SELECT id FROM orders LIMIT 3', 'unsupported', /LIMIT\/OFFSET in a UNION/);
 });

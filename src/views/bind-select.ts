@@ -208,7 +208,7 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   // [NOT] EXISTS / [NOT] IN (subquery) conditions become semi- and anti-joins after the joins.
   const fullScope: Scope = { tables: scopeTables, merged, settings, aggregates: refused('WHERE') };
   const topFilters: BoundExpr[] = [];
-  const { plain, subqueries } = splitSubqueries(stmt.where);
+  const { plain, subqueries, scalarConds } = splitSubqueries(stmt.where);
   if (plain !== null) {
     const allInner = stmt.joins.every((j) => j.type === 'inner' || j.type === 'cross');
     const whereScope: Scope = corr === undefined ? fullScope : { ...fullScope, outer: corr.outer };
@@ -273,6 +273,23 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   });
   if (topFilters.length > 0) plan = { kind: 'filter', input: plan, predicate: andOf(topFilters), columns: plan.columns };
   for (const sq of subqueries) plan = semiJoin(plan, sq, fullScope, tablesOf, settings);
+  // scalar subqueries (decorrelated into LEFT JOINs, see joinScalar) are read as columns of the joined row
+  const scalars = new Map<Expr, BoundExpr>();
+  const joinScalars = (e: Expr): void => {
+    for (const q of scalarSubqueries(e)) {
+      if (corr !== undefined) throw new SqlError('unsupported', 'unsupported: a scalar subquery inside a correlated subquery');
+      const j = joinScalar(plan, joined, q, fullScope, tablesOf, settings);
+      plan = j.plan;
+      joined.push(...j.added);
+      scalars.set(q, j.value);
+    }
+  };
+  if (scalarConds.length > 0) {
+    for (const c of scalarConds) joinScalars(c);
+    const scope: Scope = { ...fullScope, scalars, ...(corr === undefined ? {} : { outer: corr.outer }) };
+    const conds = scalarConds.map((c) => foldConstants(toBool(bindExpr(c, scope), 'WHERE')));
+    plan = { kind: 'filter', input: plan, predicate: andOf(conds), columns: plan.columns };
+  }
   if (corr !== undefined) {
     // a correlated subquery yields its IN item (if any) and the inner sides of its correlations
     if (stmt.groupBy !== null || stmt.having !== null || stmt.distinct || stmt.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr))) {
@@ -295,14 +312,11 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
     return st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
   };
   let groups: BoundExpr[] = [];
-  // scalar subqueries of the select list: each joined in (decorrelated), then read as a column
-  const scalars = new Map<Expr, BoundExpr>();
-  for (const q of stmt.items.flatMap((i) => (i.kind === 'expr' ? scalarSubqueries(i.expr) : []))) {
-    if (grouped) throw new SqlError('unsupported', 'unsupported: a scalar subquery in a grouped query');
-    const j = joinScalar(plan, joined, q, fullScope, tablesOf, settings);
-    plan = j.plan;
-    joined.push(...j.added);
-    scalars.set(q, j.value);
+  // scalar subqueries of the select list: each joined in too
+  for (const item of stmt.items) {
+    if (item.kind !== 'expr') continue;
+    if (grouped && scalarSubqueries(item.expr).length > 0) throw new SqlError('unsupported', 'unsupported: a scalar subquery in the select list of a grouped query');
+    joinScalars(item.expr);
   }
   const itemScope: Scope = scalars.size === 0 ? fullScope : { ...fullScope, scalars };
   // a window function (top-k per group): its column is filled in by the top-k operator below
@@ -480,13 +494,15 @@ function joinScalar(
   tablesOf: TablesOf,
   settings: SqlSettings,
 ): { plan: PlanNode; added: Column[]; value: BoundExpr } {
-  const shape = 'a scalar subquery other than (SELECT <one aggregate> FROM … WHERE inner = outer AND …)';
+  const shape =
+    'a scalar subquery other than (SELECT <one aggregate> FROM … WHERE inner = outer AND …) or (SELECT <one expression> FROM <one table> WHERE <its primary key> = outer AND …)';
   if (q.query.kind !== 'select') throw new SqlError('unsupported', `unsupported: ${shape}`);
   const sub = q.query.select;
   const item = sub.items.length === 1 ? sub.items[0]! : null;
-  if (item === null || item.kind !== 'expr' || item.expr.kind !== 'aggregate' || sub.groupBy !== null || sub.having !== null || sub.distinct || sub.distinctOn !== null || sub.limit !== null) {
+  if (item === null || item.kind !== 'expr' || sub.groupBy !== null || sub.having !== null || sub.distinct || sub.distinctOn !== null || sub.limit !== null) {
     throw new SqlError('unsupported', `unsupported: ${shape}`);
   }
+  const aggregate = item.expr.kind === 'aggregate';
   const sources = tablesOf(sub);
   if (sources.some((x) => x.kind !== 'table')) throw new SqlError('unsupported', 'unsupported: a derived table inside a scalar subquery');
   const refs = [sub.from, ...sub.joins.map((j) => j.table)];
@@ -528,11 +544,19 @@ function joinScalar(
     else if (c.kind === 'compare' && c.op === '=' && allInner(c.right) && allOuter(c.left)) pairs.push({ inner: c.right, outer: c.left });
     else throw new SqlError('unsupported', `unsupported: ${shape}`);
   }
+  if (!aggregate) {
+    // at most one row per outer row only when the correlation fixes the one inner table's primary key
+    const t = innerTables.length === 1 ? innerTables[0]! : null;
+    const pinned = new Set(pairs.flatMap((p) => (p.inner.kind === 'column' ? [p.inner.name] : [])));
+    if (t === null || t.primaryKey.length === 0 || !t.primaryKey.every((k) => pinned.has(t.columns[k]!.name)) || containsAggregate(item.expr)) {
+      throw new SqlError('unsupported', `unsupported: ${shape}`);
+    }
+  }
   const grouped: SelectStmt = {
     ...sub,
     items: [...pairs.map((p, i) => ({ kind: 'expr' as const, expr: p.inner, alias: `?k${i}` })), { kind: 'expr', expr: item.expr, alias: '?v' }],
     where: rest.reduce<Expr | null>((acc, e) => (acc === null ? e : { kind: 'and', left: acc, right: e }), null),
-    groupBy: pairs.length === 0 ? null : pairs.map((p) => p.inner),
+    groupBy: pairs.length === 0 || !aggregate ? null : pairs.map((p) => p.inner),
   };
   const bound = bindSelect(grouped, (s) => tablesOf(s === grouped ? sub : s), settings);
   const keys = new SubqueryKeys(scope, bound.columns);
@@ -554,7 +578,7 @@ function joinScalar(
   };
   const v: BoundExpr = { kind: 'column', index: width + pairs.length, type: bound.columns[pairs.length]!.type };
   // no row of the subquery's for this outer row: count() is 0, every other aggregate NULL
-  const value: BoundExpr = item.expr.name === 'count' && pairs.length > 0 ? { kind: 'coalesce', args: [v, { kind: 'const', value: 0n, type: T.int8 }], type: T.int8 } : v;
+  const value: BoundExpr = item.expr.kind === 'aggregate' && item.expr.name === 'count' && pairs.length > 0 ? { kind: 'coalesce', args: [v, { kind: 'const', value: 0n, type: T.int8 }], type: T.int8 } : v;
   return { plan: next, added: [...bound.columns], value };
 }
 
@@ -600,8 +624,9 @@ interface Correlation {
 type SubqueryCond = Extract<Expr, { kind: 'exists' } | { kind: 'in_query' }>;
 
 /** Splits WHERE into its [NOT] EXISTS / IN (subquery) conjuncts and the rest. */
-function splitSubqueries(where: Expr | null): { plain: Expr | null; subqueries: SubqueryCond[] } {
+function splitSubqueries(where: Expr | null): { plain: Expr | null; subqueries: SubqueryCond[]; scalarConds: Expr[] } {
   const subqueries: SubqueryCond[] = [];
+  const scalarConds: Expr[] = [];
   const rest: Expr[] = [];
   const walk = (e: Expr): void => {
     if (e.kind === 'and') {
@@ -609,11 +634,12 @@ function splitSubqueries(where: Expr | null): { plain: Expr | null; subqueries: 
       walk(e.right);
     } else if (e.kind === 'exists' || e.kind === 'in_query') subqueries.push(e);
     else if (e.kind === 'not' && (e.arg.kind === 'exists' || e.arg.kind === 'in_query')) subqueries.push({ ...e.arg, negated: !e.arg.negated });
+    else if (scalarSubqueries(e).length > 0) scalarConds.push(e);
     else rest.push(e);
   };
   if (where !== null) walk(where);
   const plain = rest.reduce<Expr | null>((acc, e) => (acc === null ? e : { kind: 'and', left: acc, right: e }), null);
-  return { plain, subqueries };
+  return { plain, subqueries, scalarConds };
 }
 
 /** `inner = outer` (either way round) of a correlated subquery's WHERE; anything else is refused. */

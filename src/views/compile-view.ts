@@ -76,7 +76,10 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
     // subqueries of WHERE conditions (EXISTS, IN (SELECT …)) read sources too
     const inWhere = (e: Expr | null): Expr[] =>
       e === null ? [] : e.kind === 'and' ? [...inWhere(e.left), ...inWhere(e.right)] : e.kind === 'not' ? inWhere(e.arg) : [e];
-    for (const e of inWhere(q.select.where)) if (e.kind === 'exists' || e.kind === 'in_query') await collect(e.query, depth + 1);
+    for (const e of inWhere(q.select.where)) {
+      if (e.kind === 'exists' || e.kind === 'in_query') await collect(e.query, depth + 1);
+      else for (const sq of scalarSubqueries(e)) await collect(sq.query, depth + 1);
+    }
     // and scalar subqueries of the select list
     for (const item of q.select.items) if (item.kind === 'expr') for (const sq of scalarSubqueries(item.expr)) await collect(sq.query, depth + 1);
   };

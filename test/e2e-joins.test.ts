@@ -231,7 +231,9 @@ describe(`joins and aggregates against PostgreSQL (seed ${SEED})`, () => {
       await h.db.query(`CREATE VIEW ${name} AS ${select}`);
     }
     const top = new Subscriber(base(), 'repeat_customers');
+    top.recordStates = true;
     await top.open();
+    await waitUntil(() => top.ready, 5000, 'subscriber ready');
     const r = rng(SEED + 3);
     for (let t = 0; t < 25; t++) {
       const id = 1 + Math.floor(r() * 200);
@@ -240,9 +242,13 @@ describe(`joins and aggregates against PostgreSQL (seed ${SEED})`, () => {
       for (const [name, select] of layers) {
         assert.deepEqual(sortedCanonical((await viewRows(base(), name, lsn)).rows), await oracle(h.db, select), `transaction ${t}: ${name}`);
       }
-      // the writer waits: the subscriber's state after this transaction's diff is PostgreSQL's
+      // the writer waits: the subscriber's state after this transaction's diff is PostgreSQL's, and
+      // so is its state after every diff frame it got for it (no frame shows one layer moved without the others)
       const want = await oracle(h.db, layers[2]![1]);
       await waitUntil(() => JSON.stringify(top.rows()) === JSON.stringify(want), 5000, `subscriber of repeat_customers after transaction ${t}`);
+      for (const [i, state] of top.diffStates.entries()) assert.deepEqual(state, want, `transaction ${t}: the state after diff frame ${i} for it`);
+      assert.ok(top.diffStates.length <= 1, `transaction ${t} arrived as ${top.diffStates.length} diff frames`);
+      top.diffStates.length = 0;
     }
     assert.deepEqual(top.errors, []);
     top.close();

@@ -122,6 +122,9 @@ export class Subscriber {
   readonly state = new Map<string, string>();
   readonly errors: string[] = [];
   readonly frames: string[] = [];
+  /** The replica's rows (as rows() gives them) after each diff frame, when recordStates is set. */
+  readonly diffStates: string[][] = [];
+  recordStates = false;
   ready = false;
   lastToken: string | null = null;
   lastLsn: string | null = null;
@@ -176,6 +179,7 @@ export class Subscriber {
         }
         this.lastToken = f.token ?? null;
         this.lastLsn = f.lsn ?? null;
+        if (this.recordStates) this.diffStates.push(this.rows());
         break;
       }
       case 'error':

@@ -74,6 +74,8 @@ const VIEWS: Record<string, string> = {
   customer_counts: `SELECT c.id, c.name, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS orders,
       (SELECT sum(o.amount) FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') AS paid,
       (SELECT count(*) FROM events) AS all_events FROM customers c`,
+  case_in_aggregates: `SELECT customer_id, sum(CASE WHEN status = 'paid' THEN amount ELSE 0 END) AS paid, count(CASE WHEN qty > 3 THEN 1 END) AS big,
+    coalesce(max(amount), 0) AS top, sum(qty)::numeric(12,2) AS qty_sum, (avg(qty) * 2)::int AS dbl, max(amount)::text AS top_text FROM orders GROUP BY customer_id`,
   above_own_avg: `SELECT o.id, o.amount FROM orders o WHERE o.amount > (SELECT avg(x.amount) FROM orders x WHERE x.customer_id = o.customer_id)`,
   order_names: `SELECT o.id, (SELECT c.name FROM customers c WHERE c.id = o.customer_id) AS customer, o.qty FROM orders o
     WHERE (SELECT count(*) FROM events e WHERE e.customer_id = o.customer_id) > 1 OR o.qty = (SELECT max(qty) FROM orders)`,

@@ -26,8 +26,11 @@
  * 5. top-10 over BENCH_TOPK_ROWS rows (default 1000000) under BENCH_TOPK_UPDATES random single-row
  *    updates (default 200), beside PostgreSQL running the same ORDER BY … LIMIT 10 query.
  * BENCH_JOIN_SCENARIOS=1,3 runs only those scenarios (quick runs; the results file then holds only them).
+ * BENCH_PROFILE=<file.cpuprofile> writes a CPU profile of scenario 2's catch-up (restart to min_lsn).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -253,10 +256,22 @@ try {
         COMMIT;
       END LOOP; END $$`);
     const catchupLsn = await lsnNow(db);
+    const profile = process.env.BENCH_PROFILE ? new Session() : null;
+    if (profile !== null) {
+      profile.connect();
+      await profile.post('Profiler.enable');
+      await profile.post('Profiler.start');
+    }
     const tc = performance.now();
     server = await launch();
     await waitLsn(base(), 'sales', catchupLsn);
     const tEnd = performance.now();
+    if (profile !== null) {
+      const { profile: p } = await profile.post('Profiler.stop');
+      writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(p));
+      say(`profile written to ${process.env.BENCH_PROFILE}; streaming began ${Math.round(streamingSince() - tc)} ms after its start`);
+      profile.disconnect();
+    }
     const restartSecs = (tEnd - tc) / 1000;
     const catchupSecs = (tEnd - streamingSince()) / 1000;
     const catchupMs = (catchupSecs * 1000) / CATCHUP_TXNS;

@@ -163,7 +163,8 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
  * output of each value, or null).
  */
 class InputStore {
-  private readonly rows: Map<string, { row: Row; n: number }>[];
+  /** Per source, row key → the row (there once, the common case: no object per row) or the row and its count. */
+  private readonly rows: Map<string, Row | Counted>[];
   private readonly index = new Map<string, number>();
   private readonly keyOf: ((row: Row) => string)[];
 
@@ -181,7 +182,7 @@ class InputStore {
   apply(changes: readonly SourceChange[]): { byTable: SourceBatch; state: StateChange[] } | null {
     const byTable = new Map<string, SourceRowChange[]>();
     // per source, per touched key: what the entry held before the transaction (null: absent)
-    const touched: (Map<string, { row: Row; n: number } | null> | undefined)[] = [];
+    const touched: (Map<string, Counted | null> | undefined)[] = [];
     const push = (tableId: string, c: SourceRowChange) => {
       let list = byTable.get(tableId);
       if (list === undefined) {
@@ -190,9 +191,9 @@ class InputStore {
       }
       list.push(c);
     };
-    const touch = (src: number, key: string, e: { row: Row; n: number } | undefined) => {
+    const touch = (src: number, key: string, e: Row | Counted | undefined) => {
       const t = (touched[src] ??= new Map());
-      if (!t.has(key)) t.set(key, e === undefined ? null : { row: e.row, n: e.n });
+      if (!t.has(key)) t.set(key, e === undefined ? null : counted(e));
     };
     let ours = false;
     for (const c of changes) {
@@ -203,7 +204,8 @@ class InputStore {
       if (c.kind === 'truncate') {
         for (const [key, e] of rows) {
           touch(src, key, e);
-          for (let i = 0; i < e.n; i++) push(c.table, { kind: 'delete', row: e.row, key });
+          const { row, n } = counted(e);
+          for (let i = 0; i < n; i++) push(c.table, { kind: 'delete', row, key });
         }
         rows.clear();
         continue;
@@ -211,13 +213,11 @@ class InputStore {
       const key = this.keyOf[src]!(c.row);
       const e = rows.get(key);
       touch(src, key, e);
-      if (c.kind === 'insert') {
-        if (e === undefined) rows.set(key, { row: c.row, n: 1 });
-        else {
-          e.n++;
-          e.row = c.row;
-        }
-      } else if (e !== undefined && --e.n === 0) rows.delete(key);
+      const n = e === undefined ? 0 : isRow(e) ? 1 : e.n;
+      if (c.kind === 'insert') rows.set(key, n === 0 ? c.row : { row: c.row, n: n + 1 });
+      // the last copy leaves a marker until the end: an update (delete + insert) then rewrites the entry in place
+      else if (n === 1) rows.set(key, GONE);
+      else if (n > 1) rows.set(key, n === 2 ? (e as Counted).row : { row: (e as Counted).row, n: n - 1 });
       push(c.table, { kind: c.kind, row: c.row, key });
     }
     if (!ours) return null;
@@ -225,10 +225,14 @@ class InputStore {
     touched.forEach((t, src) => {
       const rows = this.rows[src]!;
       for (const [key, before] of t ?? []) {
-        const after = rows.get(key);
-        if (after === undefined) {
+        const slot = rows.get(key);
+        if (slot === undefined || slot === GONE) {
+          if (slot === GONE) rows.delete(key);
           if (before !== null) state.push({ field: `${src}:${key}`, value: null });
-        } else if (before === null || before.n !== after.n || !sameRow(before.row, after.row, this.sources[src]!)) {
+          continue;
+        }
+        const after = counted(slot);
+        if (before === null || before.n !== after.n || !sameRow(before.row, after.row, this.sources[src]!)) {
           state.push({ field: `${src}:${key}`, value: this.encode(src, after) });
         }
       }
@@ -247,7 +251,7 @@ class InputStore {
       const [n, ...texts] = JSON.parse(value) as [number, ...(string | null)[]];
       const row: Value[] = texts.map((t, i) => (t === null ? null : decodeText(t, table.columns[i]!.type)));
       const key = field.slice(colon + 1);
-      this.rows[src]!.set(key, { row, n });
+      this.rows[src]!.set(key, n === 1 ? row : { row, n });
       let list = byTable.get(table.id);
       if (list === undefined) {
         list = [];
@@ -258,11 +262,21 @@ class InputStore {
     return byTable;
   }
 
-  private encode(src: number, e: { row: Row; n: number }): string {
+  private encode(src: number, e: Counted): string {
     const cols = this.sources[src]!.columns;
     return JSON.stringify([e.n, ...e.row.map((v, i) => (v === null ? null : outputText(v, cols[i]!.type)))]);
   }
 }
+
+/** A stored input row with its multiplicity. */
+interface Counted {
+  readonly row: Row;
+  readonly n: number;
+}
+const isRow = (e: Row | Counted): e is Row => Array.isArray(e);
+/** An entry whose last copy a transaction deleted, until the end of that transaction's apply. */
+const GONE: Counted = { row: [], n: 0 };
+const counted = (e: Row | Counted): Counted => (isRow(e) ? { row: e, n: 1 } : e);
 
 /** Whether two rows of a table hold the same values (the same stored text). */
 function sameRow(a: Row, b: Row, table: TableInfo): boolean {

@@ -39,7 +39,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
 import type { EngineResult } from './engine-joins.ts';
-import { allRows, envInt, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeJoinResults, type Comparison, type Results } from './lib.ts';
+import { allRows, dropSlot, envInt, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeJoinResults, type Comparison, type Results } from './lib.ts';
 
 const JOIN_ORDERS = envInt('BENCH_JOIN_ORDERS', 100_000);
 const JOIN_TXNS = envInt('BENCH_JOIN_TXNS', 100);
@@ -348,7 +348,7 @@ try {
     );
     const target = await lsnNow(db);
     const rawSecs = await rawDrain(services.pg.url, 'raw_bulk_pub', 'raw_bulk_slot', 'insert', ROWS);
-    await db.query("SELECT pg_drop_replication_slot('raw_bulk_slot')");
+    await dropSlot(db, 'raw_bulk_slot');
     const t0 = performance.now();
     server = await launch();
     await waitLsn(base(), 'bulk_by_region', target);

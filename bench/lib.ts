@@ -168,3 +168,18 @@ async function renderResultsMd(): Promise<void> {
   }
   await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
 }
+
+/** Drops a replication slot once the walsender of a finished drain has let go of it (that exit is asynchronous). */
+export async function dropSlot(db: pg.Client, slot: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    if (r.rows.length === 0) return;
+    if (!r.rows[0]!.active) {
+      await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`replication slot ${slot} is still active after 10 s`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
 import { startServices } from '../test/harness/services.ts';
-import { launcher, lsnNow as lsnOf, postView, rawDrain as drain, say, waitLsn as waitView, writeBaseResults, type Results } from './lib.ts';
+import { dropSlot, launcher, lsnNow as lsnOf, postView, rawDrain as drain, say, waitLsn as waitView, writeBaseResults, type Results } from './lib.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 300_000);
 const BACKFILL_ROWS = Number(process.env.BENCH_BACKFILL_ROWS ?? 1_000_000);
@@ -46,7 +46,7 @@ try {
     results.raw_drain_rows_per_s = Math.round(ROWS / secs);
     say(`raw pg-logical-replication drain: ${ROWS} rows in ${secs.toFixed(2)} s = ${results.raw_drain_rows_per_s} rows/s`);
   }
-  await db.query("SELECT pg_drop_replication_slot('raw_slot')");
+  await dropSlot(db, 'raw_slot');
 
   // 2. bulk insert through a filter view: the server is stopped, the rows are written, the server
   //    restarts and catches up from its checkpoint (the same drain as 1, plus the view and Redis)
@@ -89,7 +89,7 @@ try {
     await db.query("SELECT pg_create_logical_replication_slot('raw_small_slot', 'pgoutput')");
     await manyTxns('raw_small', 1);
     const rawSecs = await rawDrain('raw_small_pub', 'raw_small_slot', 'commit', TXNS);
-    await db.query("SELECT pg_drop_replication_slot('raw_small_slot')");
+    await dropSlot(db, 'raw_small_slot');
     results.raw_drain_txns_per_s = Math.round(TXNS / rawSecs);
     // an idle restart, to separate start-up from catch-up
     await server.stop();

@@ -73,6 +73,16 @@ describe('HTTP API', () => {
     await expectError('GET', '/v1/views/nope/rows', undefined, 404, 'not_found');
     await expectError('DELETE', '/v1/views/nope', undefined, 404, 'not_found');
     await expectError('POST', '/v1/sources', { name: 'bids', type: 'kafka' }, 400, 'bad_request', /KAFKA_BROKERS/);
+    // over-large queries name the limit instead of overflowing the stack
+    const create = (sql: string) => ({ sql });
+    const deep = `CREATE MATERIALIZED VIEW x AS SELECT id FROM t WHERE ${'('.repeat(3000)}a = 1${')'.repeat(3000)}`;
+    await expectError('POST', '/v1/views', create(deep), 400, 'bad_request', /parentheses are nested more than 100 deep \(line 1, column \d+\); that is the limit/);
+    const ors = `CREATE MATERIALIZED VIEW x AS SELECT id FROM t WHERE ${Array.from({ length: 5000 }, (_, i) => `a = ${i}`).join(' OR ')}`;
+    await expectError('POST', '/v1/views', create(ors), 400, 'bad_request', /the statement has 20\d{3} tokens; the limit is 5000/);
+    const sum = `CREATE MATERIALIZED VIEW x AS SELECT ${Array.from({ length: 2450 }, () => 'a').join(' + ')} AS s FROM t`;
+    await expectError('POST', '/v1/views', create(sum), 400, 'bad_request', /nests expressions too deeply to compile/);
+    const wide = `CREATE MATERIALIZED VIEW x AS SELECT ${Array.from({ length: 1601 }, (_, i) => `a c${i}`).join(', ')} FROM t`;
+    await expectError('POST', '/v1/views', create(wide), 400, 'bad_request', /the view has 1601 columns; the limit is 1600/);
     // and the view is intact after all that
     const lsn = await currentLsn(h.db);
     assert.deepEqual(sortedCanonical((await viewRows(base(), 'small', lsn)).rows), await oracle(h.db, 'SELECT id, b FROM t WHERE a = 3'));

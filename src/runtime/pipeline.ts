@@ -15,6 +15,7 @@ import type { Position, Source, SourceTx } from '../cdc/types.ts';
 import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
 import type { RedisStore, StoredViewDef } from '../storage/redis-store.ts';
 import { compileView } from '../views/index.ts';
+import { LIMITS } from '../views/limits.ts';
 import type { SourceChange } from '../views/types.ts';
 import { backfillView } from './backfill.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -179,6 +180,7 @@ export class Pipeline {
       throw new DeltaviewError('bad_request', `view name "${name}" is not usable: view names are identifiers (letters, digits, _ and $, starting with a letter or _, at most 63 characters) because they appear in URLs and Redis keys`);
     }
     if (this.views.has(name) || this.reserved.has(name)) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
+    if (this.views.size + this.reserved.size >= LIMITS.views) throw new DeltaviewError('bad_request', `this server maintains ${this.views.size} views; the limit is ${LIMITS.views}`);
     this.reserved.add(name);
     try {
       for (const t of compiled.sources) await this.source.includeRelation(t);

@@ -2,6 +2,7 @@
  * The HTTP API (hono): health, the view catalog and paged, read-your-writes
  * row reads. Subscriptions (WebSockets) are in subscriptions.ts.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
@@ -155,5 +156,11 @@ function decodeCursor(text: string): string {
 }
 
 export function authorized(header: string | undefined, token: string): boolean {
-  return header === `Bearer ${token}`;
+  return header !== undefined && sameSecret(header, `Bearer ${token}`);
+}
+
+/** Compares two secrets in time independent of where they differ (digests: equal lengths). */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

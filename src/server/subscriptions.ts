@@ -14,7 +14,7 @@ import { formatLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
-import { authorized } from './app.ts';
+import { authorized, sameSecret } from './app.ts';
 
 export interface SubscriptionDeps {
   readonly pipeline: Pipeline;
@@ -127,7 +127,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       reject(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
       return;
     }
-    if (deps.token !== null && !authorized(req.headers.authorization, deps.token) && url.searchParams.get('token') !== deps.token) {
+    if (deps.token !== null && !authorized(req.headers.authorization, deps.token) && !sameSecret(url.searchParams.get('token') ?? '', deps.token)) {
       reject(socket, 401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token> or ?token=)');
       return;
     }

@@ -16,6 +16,7 @@ import { bindQuery, scalarSubqueries, type FromSource } from './bind-select.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
+import { LIMITS, tooComplex } from './limits.ts';
 import { withPosition } from './sql-text.ts';
 import type { Expr, QueryExpr, SelectStmt } from './syntax.ts';
 import type { CompiledView, SourceChange, SqlSettings, StateChange, TableCatalog, TableInfo, ViewCatalog, ViewDelta } from './types.ts';
@@ -32,7 +33,7 @@ export async function compileView(sql: string, catalog: TableCatalog, settings: 
   try {
     return await compile(sql, catalog, settings, views);
   } catch (err) {
-    throw withPosition(err, sql);
+    throw withPosition(tooComplex(err), sql);
   }
 }
 
@@ -72,6 +73,7 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
       list.push({ kind: 'table', table });
       tables.push(table);
     }
+    if (list.length > LIMITS.joins) throw new SqlError('bad_request', `a SELECT joins ${list.length} tables; the limit is ${LIMITS.joins}`);
     sourcesBySelect.set(q.select, list);
     // subqueries of WHERE conditions (EXISTS, IN (SELECT …)) read sources too
     const inWhere = (e: Expr | null): Expr[] =>
@@ -89,6 +91,7 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
   const bound = bindQuery(parsed.query, (s) => sourcesBySelect.get(s)!, settings, parsed.columnNames);
   const root = buildOperator(bound.plan);
   const columns = bound.columns;
+  if (columns.length > LIMITS.columns) throw new SqlError('bad_request', `the view has ${columns.length} columns; the limit is ${LIMITS.columns}`);
   const sources: TableInfo[] = [];
   for (const t of tables) if (!sources.some((s) => s.id === t.id)) sources.push(t);
   const inputs = bound.stateful ? new InputStore(sources) : null;

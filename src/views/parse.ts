@@ -6,6 +6,7 @@
  */
 import sqlParser from 'node-sql-parser';
 import { SqlError } from '../errors.ts';
+import { checkTextLimits, tooComplex } from './limits.ts';
 import { AGG_MARKER, PAREN_MARKER, peelCreateView, prepareForParser, locate, syntaxErrorAt } from './sql-text.ts';
 import type { AggregateCall, ArithOp, CompareOp, Expr, JsonOp, JoinClause, Literal, OrderItem, QueryExpr, SelectItem, SelectStmt, TableRef, TypeRef } from './syntax.ts';
 
@@ -33,6 +34,7 @@ const parser = new ParserClass();
  * SqlError('unsupported') naming the construct for valid SQL outside the supported set.
  */
 export function parseCreateView(sql: string): ParsedView {
+  checkTextLimits(sql);
   const head = peelCreateView(sql);
   const prepared = prepareForParser(head.selectText);
   if (prepared.usesAnyAll) throw new SqlError('unsupported', 'unsupported: the jsonb operators ?| and ?&');
@@ -46,7 +48,7 @@ export function parseCreateView(sql: string): ParsedView {
     if (typeof loc === 'number') {
       throw syntaxErrorAt(sql, head.selectStart + prepared.toOriginal(loc));
     }
-    throw new SqlError('parse_error', `syntax error: ${(e as Error).message}`);
+    throw tooComplex(new SqlError('parse_error', `syntax error: ${(e as Error).message}`));
   }
   if (Array.isArray(ast)) {
     if (ast.length !== 1) throw new SqlError('unsupported', 'unsupported: more than one statement');

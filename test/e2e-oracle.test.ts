@@ -206,6 +206,15 @@ describe(`end-to-end oracle (seed ${SEED})`, () => {
     assert.ok(s3.frames.some((f) => f.startsWith('{"type":"snapshot"')), 'an unknown token gets a fresh snapshot');
     assert.deepEqual(s3.rows(), sortedCanonical(rows));
     s3.close();
+    // a token of one view is not a resume point of another, even where both logs have an entry at that position
+    const other = new Subscriber(base(), 'nulls', token);
+    await other.open();
+    await waitUntil(() => other.ready, 5000, 'ready with another view\'s token');
+    assert.ok(other.frames.some((f) => f.startsWith('{"type":"snapshot"')), "another view's token gets a fresh snapshot");
+    const { rows: nullRows } = await viewRows(base(), 'nulls', lsn);
+    assert.deepEqual(other.rows(), sortedCanonical(nullRows));
+    assert.notEqual(other.lastToken, token);
+    other.close();
   });
 
   test('a view created while writers run misses nothing and doubles nothing', async () => {

@@ -1,4 +1,4 @@
-/** The bearer-token check: exact match only, compared in constant time (digests of equal length). */
+/** The bearer-token check (exact match only, compared in constant time) and resume tokens tied to their view. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorized, sameSecret } from '../src/server/app.ts';
@@ -10,4 +10,12 @@ test('bearer tokens match exactly', () => {
   }
   assert.equal(sameSecret('', ''), true);
   assert.equal(sameSecret('a'.repeat(10_000), 'a'), false, 'lengths may differ');
+});
+
+test('resume tokens belong to one view', async () => {
+  const { externalToken, internalToken } = await import('../src/server/subscriptions.ts');
+  const t = externalToken('orders_by_day', '123-0');
+  assert.equal(internalToken('orders_by_day', t), '123-0');
+  assert.equal(internalToken('other_view', t), null, "another view's token");
+  for (const bad of ['123-0', '', 'x.y', `${t}x`]) assert.equal(internalToken('orders_by_day', bad), null, bad);
 });

@@ -7,6 +7,7 @@
  * A subscriber whose socket backlog grows past a bound is told `lagging` and
  * closed; it resumes with `since` and loses nothing.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -28,6 +29,19 @@ export interface SubscriptionDeps {
 }
 
 const PATH = /^\/v1\/views\/([^/]+)\/subscribe$/;
+
+/**
+ * Resume tokens as clients see them: the view's own log position and a tag of the view's name,
+ * so that a token of one view is never taken as a resume point of another (whose log may hold an
+ * entry at the same position).
+ */
+const viewTag = (view: string) => createHash('sha256').update(view).digest('hex').slice(0, 8);
+export const externalToken = (view: string, token: string) => `${token}.${viewTag(view)}`;
+/** The log position of a client's token for `view`; null when it is not one of this view's tokens. */
+export function internalToken(view: string, token: string): string | null {
+  const m = /^(\d+-\d+)\.([0-9a-f]{8})$/.exec(token);
+  return m !== null && m[2] === viewTag(view) ? m[1]! : null;
+}
 /** Above this many buffered bytes a snapshot waits for the socket before sending more. */
 const PACE_BYTES = 4 * 1024 * 1024;
 
@@ -78,13 +92,13 @@ class Subscriber {
   private emit(e: DiffEvent): void {
     if (e.lsn <= this.position) return;
     this.position = e.lsn;
-    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(e.token)},"changes":${e.changes}}`);
+    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(this.view, e.token))},"changes":${e.changes}}`);
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
   goLive(lsn: bigint, token: string, backlog: readonly DiffEvent[] = []): void {
     this.position = lsn;
-    this.send(JSON.stringify({ type: 'ready', lsn: formatLsn(lsn), token }));
+    this.send(JSON.stringify({ type: 'ready', lsn: formatLsn(lsn), token: externalToken(this.view, token) }));
     for (const e of backlog) this.emit(e);
     const buffered = this.pending ?? [];
     this.pending = null;
@@ -178,13 +192,14 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       if (info.status === 'failed') throw new DeltaviewError('bad_request', `view "${view}" has failed: ${info.error ?? ''}`);
     }
     if (sub.closed) return;
-    if (since) {
+    const from = since === null ? null : internalToken(view, since);
+    if (from !== null) {
       const meta = await deps.store.getMeta(view);
-      const entries = meta.token ? await deps.store.logSince(view, since, meta.token) : null;
+      const entries = meta.token ? await deps.store.logSince(view, from, meta.token) : null;
       if (entries) {
-        const sinceLsn = BigInt(since.split('-')[0]!);
+        const sinceLsn = BigInt(from.split('-')[0]!);
         const backlog: DiffEvent[] = entries.map((e) => ({ view, token: e.token, prev: e.prev, lsn: BigInt(e.token.split('-')[0]!), changes: e.changes }));
-        sub.goLive(sinceLsn, since, backlog);
+        sub.goLive(sinceLsn, from, backlog);
         return;
       }
     }

@@ -196,3 +196,17 @@ test('refusals of constructs that are still out name the construct and its line 
   }
   await rejects('SELECT a FROM\n  nosuch', 'unknown_relation', /relation "nosuch" does not exist \(line 2, column 3\)/);
 });
+
+test('a view knows which columns of each source it reads (named, starred, or identifying rows)', async () => {
+  const reads = async (select: string) => {
+    const v = await compile(`CREATE MATERIALIZED VIEW v AS ${select}`, CAT, C_SETTINGS);
+    return Object.fromEntries([...v.reads].map(([id, cols]) => [id, [...cols].sort((x, y) => x - y)]));
+  };
+  const t = T1.id;
+  assert.deepEqual(await reads("SELECT a FROM t WHERE b = 'x'"), { [t]: [0, 1, 2] });
+  assert.deepEqual(await reads('SELECT * FROM t'), { [t]: [0, 1, 2, 3, 4, 5, 6, 7, 8] });
+  assert.deepEqual(await reads('SELECT q.s FROM (SELECT a + g AS s, c FROM t) q'), { [t]: [0, 1, 3, 7] });
+  assert.deepEqual(await reads('SELECT x.a FROM t x JOIN t y USING (id) WHERE y.f'), { [t]: [0, 1, 6] });
+  assert.deepEqual(await reads('SELECT count(*) FROM nopk'), { [NOPK.id]: [0] }, 'a table without a key: every column identifies its rows');
+  assert.deepEqual(await reads('SELECT id FROM t WHERE a IN (SELECT a FROM t WHERE h IS NULL)'), { [t]: [0, 1, 8] });
+});

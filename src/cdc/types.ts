@@ -25,9 +25,17 @@ export interface RelationShape {
   readonly replicaIdentity: 'default' | 'nothing' | 'full' | 'index';
 }
 
+/** A value of a row the source could not decode: the row holds NULL there. */
+export interface PoisonedValue {
+  /** Index into the relation shape's columns. */
+  readonly index: number;
+  /** The decoding error, in PostgreSQL's words. */
+  readonly message: string;
+}
+
 /** One row change; an update is a delete of the old row then an insert of the new one. */
 export type StreamChange =
-  | { readonly kind: 'insert' | 'delete'; readonly relation: RelationShape; readonly row: Row }
+  | { readonly kind: 'insert' | 'delete'; readonly relation: RelationShape; readonly row: Row; readonly poisoned?: readonly PoisonedValue[] }
   | { readonly kind: 'truncate'; readonly relation: RelationShape }
   /** An update or delete whose old row the source did not send (replica identity not FULL). */
   | { readonly kind: 'missing_old'; readonly relation: RelationShape };
@@ -57,8 +65,11 @@ export interface SourceHandler {
 export interface SourceSnapshot {
   /** The consistent point: the snapshot reflects every transaction ending at or before it. */
   readonly position: Position;
-  /** Reads a whole relation as of the snapshot, in batches. */
-  readTable(table: TableInfo, batchSize: number, onBatch: (rows: Row[]) => Promise<void> | void): Promise<number>;
+  /**
+   * Reads a whole relation as of the snapshot, in batches. With `reads`, only those columns
+   * (indices) are read; the others are NULL in the rows.
+   */
+  readTable(table: TableInfo, batchSize: number, onBatch: (rows: Row[]) => Promise<void> | void, reads?: ReadonlySet<number>): Promise<number>;
   /** Approximate row count, for progress reports. */
   estimateRows(table: TableInfo): Promise<number>;
   close(): Promise<void>;

@@ -33,7 +33,7 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Po
   const name = v.def.name;
   if (v.compiled!.stateful) {
     v.compiled = await compileView(v.def.sql, source.catalog, source.settings(), deps.views);
-    v.mapper = new SourceMapper(v.compiled.sources);
+    v.mapper = new SourceMapper(v.compiled.sources, v.compiled.reads);
   }
   const compiled = v.compiled!;
   await store.beginBackfill(name);
@@ -61,7 +61,7 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Po
           lastLog = Date.now();
           log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows`);
         }
-      });
+      }, compiled.reads.get(t.id));
     }
     if (!deps.alive()) return null;
     await store.finishBackfill(name, position);

@@ -277,7 +277,7 @@ export class Pipeline {
   /** Installs a (re)compiled dataflow and indexes the view by the relations it reads. */
   private setCompiled(v: ViewState, compiled: NonNullable<ViewState['compiled']>): void {
     v.compiled = compiled;
-    v.mapper = new SourceMapper(compiled.sources);
+    v.mapper = new SourceMapper(compiled.sources, compiled.reads);
     if (this.views.get(v.def.name) === v) this.views.reindex(v);
   }
 

@@ -2,7 +2,8 @@
  * Maps stream changes onto the table shapes a view was compiled against.
  * After ALTER TABLE the stream's relation shape can differ from the view's
  * TableInfo: columns are matched by name and type; a missing or retyped column
- * makes the view fail with a message naming it.
+ * makes the view fail with a message naming it. So does a value the source could
+ * not decode, in a column the view reads (in other columns it is NULL and harmless).
  */
 import type { RelationShape, SourceTx } from '../cdc/types.ts';
 import type { Row } from '../values/types.ts';
@@ -14,7 +15,11 @@ export class SourceMapper {
   private readonly tables: Map<string, TableInfo>;
   private readonly mappers = new WeakMap<RelationShape, Mapper>();
 
-  constructor(sources: readonly TableInfo[]) {
+  constructor(
+    sources: readonly TableInfo[],
+    /** Per source id, the indices of the columns the view reads (CompiledView.reads). */
+    private readonly reads: ReadonlyMap<string, ReadonlySet<number>>,
+  ) {
     this.tables = new Map(sources.map((t) => [t.id, t]));
   }
 
@@ -37,6 +42,16 @@ export class SourceMapper {
         case 'delete': {
           const m = this.mapper(c.relation, table);
           if (typeof m !== 'function') return m;
+          if (c.poisoned !== undefined) {
+            const reads = this.reads.get(table.id);
+            for (const p of c.poisoned) {
+              const name = c.relation.columns[p.index]!.name;
+              const at = table.columns.findIndex((col) => col.name === name);
+              if (at >= 0 && (reads === undefined || reads.has(at))) {
+                return { error: `column "${name}" of source table "${table.schema}"."${table.name}" holds a value that cannot be read: ${p.message}` };
+              }
+            }
+          }
           out.push({ kind: c.kind, table: table.id, row: m(c.row) });
           break;
         }

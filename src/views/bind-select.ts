@@ -12,7 +12,7 @@
 import { SqlError } from '../errors.ts';
 import { T, commonType, compareDatums, resolveBinary, withoutTypmod } from '../values/index.ts';
 import type { Datum, SqlType } from '../values/types.ts';
-import { OUTER_BASE, bindBinary, bindExpr, checkCollation, coerce, starTable, toBool, type Scope, type ScopeTable } from './bind.ts';
+import { OUTER_BASE, bindBinary, bindExpr, checkCollation, coerce, noteColumn, starTable, toBool, type Scope, type ScopeTable } from './bind.ts';
 import { bindGrouping, containsAggregate, refused, type StarColumn } from './bind-grouping.ts';
 import { boundKey, columnsOf, shiftColumns } from './bound-walk.ts';
 import { figureColname } from './column-names.ts';
@@ -187,6 +187,7 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
           throw err;
         }
         const r = rightCols.find((c) => c.name === name)?.expr;
+        if (r !== undefined) noteColumn(st.table, st.table.columns.findIndex((c) => c.name === name));
         if (r === undefined) throw new SqlError('unknown_column', `column "${name}" specified in USING clause does not exist in right table`);
         joinConds[j]!.push(bindBinary('=', l, r, scope));
         const t = commonOf(l.type, r.type);
@@ -307,8 +308,12 @@ function bindSelect(stmt: SelectStmt, tablesOf: TablesOf, settings: SqlSettings,
   const exprs: BoundExpr[] = [];
   const names: string[] = [];
   const expandStar = (item: Extract<SelectStmt['items'][number], { kind: 'star' }>): StarColumn[] => {
-    if (item.table === null) return star;
+    if (item.table === null) {
+      for (const st of scopeTables) st.table.columns.forEach((_, i) => noteColumn(st.table, i));
+      return star;
+    }
     const st = starTable(null, item.table, fullScope);
+    st.table.columns.forEach((_, i) => noteColumn(st.table, i));
     return st.table.columns.map((c, i) => ({ name: c.name, expr: { kind: 'column', index: st.offset + i, type: c.type } }));
   };
   let groups: BoundExpr[] = [];

@@ -79,6 +79,32 @@ export interface Scope {
   readonly scalars?: ReadonlyMap<Expr, BoundExpr>;
 }
 
+/** While a view is bound: which columns of each FROM table (by TableInfo id) it reads. */
+let usage: Map<string, Set<number>> | null = null;
+
+/** Records that column `index` of `table` is read. */
+export function noteColumn(table: TableInfo, index: number): void {
+  if (usage === null) return;
+  let s = usage.get(table.id);
+  if (s === undefined) {
+    s = new Set();
+    usage.set(table.id, s);
+  }
+  s.add(index);
+}
+
+/** Runs a bind and returns, with its result, the columns it read of each table (by TableInfo id). */
+export function withColumnUsage<T>(bind: () => T): { result: T; usage: Map<string, Set<number>> } {
+  const outer = usage;
+  const mine = new Map<string, Set<number>>();
+  usage = mine;
+  try {
+    return { result: bind(), usage: mine };
+  } finally {
+    usage = outer;
+  }
+}
+
 /** Column indices at or above this are outer references: OUTER_BASE + the column's index in the outer row. */
 export const OUTER_BASE = 1 << 29;
 
@@ -253,6 +279,7 @@ function bindLocalColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): Bo
     const st = findTable(e.schema, e.table, scope);
     const i = st.table.columns.findIndex((c) => c.name === e.name);
     if (i < 0) throw new SqlError('unknown_column', `column ${e.table}.${e.name} does not exist`);
+    noteColumn(st.table, i);
     return { kind: 'column', index: st.offset + i, type: st.table.columns[i]!.type };
   }
   const merged = scope.merged.get(e.name);
@@ -263,6 +290,7 @@ function bindLocalColumn(e: Extract<Expr, { kind: 'column' }>, scope: Scope): Bo
     if (i < 0) continue;
     if (found !== null) throw new SqlError('bad_request', `column reference "${e.name}" is ambiguous`);
     found = { kind: 'column', index: st.offset + i, type: st.table.columns[i]!.type };
+    noteColumn(st.table, i);
   }
   if (found === null) throw new SqlError('unknown_column', `column "${e.name}" does not exist`, e.name);
   return found;

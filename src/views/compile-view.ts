@@ -13,6 +13,7 @@ import { SqlError } from '../errors.ts';
 import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
 import { bindQuery, scalarSubqueries, type FromSource } from './bind-select.ts';
+import { withColumnUsage } from './bind.ts';
 import { toViewDelta } from './consolidate.ts';
 import { buildOperator, type SourceBatch, type SourceRowChange } from './operators.ts';
 import { parseCreateView } from './parse.ts';
@@ -88,12 +89,19 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
   await collect(parsed.query, 0);
   // lower/upper/ILIKE follow the source database's lc_ctype (one source database per server).
   setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
-  const bound = bindQuery(parsed.query, (s) => sourcesBySelect.get(s)!, settings, parsed.columnNames);
+  const { result: bound, usage } = withColumnUsage(() => bindQuery(parsed.query, (s) => sourcesBySelect.get(s)!, settings, parsed.columnNames));
   const root = buildOperator(bound.plan);
   const columns = bound.columns;
   if (columns.length > LIMITS.columns) throw new SqlError('bad_request', `the view has ${columns.length} columns; the limit is ${LIMITS.columns}`);
   const sources: TableInfo[] = [];
   for (const t of tables) if (!sources.some((s) => s.id === t.id)) sources.push(t);
+  // the columns it reads of each source: those its expressions name, and what identifies a row
+  const reads = new Map<string, ReadonlySet<number>>();
+  for (const t of sources) {
+    const cols = new Set(usage.get(t.id) ?? []);
+    for (const i of t.primaryKey.length > 0 ? t.primaryKey : t.columns.map((_, i) => i)) cols.add(i);
+    reads.set(t.id, cols);
+  }
   const inputs = bound.stateful ? new InputStore(sources) : null;
   let started = false;
 
@@ -138,6 +146,7 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
     columns,
     key: bound.key,
     sources,
+    reads,
     dependsOn: [...dependsOn],
     stateful: bound.stateful,
     step,

@@ -99,6 +99,12 @@ export interface CompiledView {
   readonly key: readonly string[];
   /** Tables the view reads (each exactly once), also through the views it reads. */
   readonly sources: readonly TableInfo[];
+  /**
+   * Per source (TableInfo id): the indices of the columns the view reads — named in its
+   * expressions, expanded from `*`, or identifying rows (the primary key; every column of a table
+   * without one). A value it cannot decode in another column does not concern it.
+   */
+  readonly reads: ReadonlyMap<string, ReadonlySet<number>>;
   /** Names of the other views it reads (directly or through them). */
   readonly dependsOn: readonly string[];
   /**

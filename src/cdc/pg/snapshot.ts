@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { SqlRuntimeError } from '../../errors.ts';
 import { decodeText } from '../../values/index.ts';
 import type { Row } from '../../values/types.ts';
 import type { SourceSnapshot } from '../types.ts';
@@ -39,9 +40,10 @@ export async function openSnapshot(url: string): Promise<SourceSnapshot> {
         const r = await reader.query<{ n: string }>('SELECT GREATEST(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = $1::oid', [relationOid(table.id)]);
         return Number(r.rows[0]?.n ?? 0);
       },
-      async readTable(table, batchSize, onBatch) {
+      async readTable(table, batchSize, onBatch, reads) {
         const cursor = `deltaview_c${cursorNo++}`;
-        const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+        // columns the view does not read come as NULL: not sent, not decoded
+        const cols = table.columns.map((c, i) => (reads === undefined || reads.has(i) ? quoteIdent(c.name) : 'NULL')).join(', ');
         await reader.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${cols} FROM ONLY ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
         const types = table.columns.map((c) => c.type);
         let total = 0;
@@ -54,7 +56,15 @@ export async function openSnapshot(url: string): Promise<SourceSnapshot> {
             const out = new Array(types.length);
             for (let j = 0; j < types.length; j++) {
               const v = raw[j];
-              out[j] = v === null || v === undefined ? null : decodeText(v, types[j]!);
+              if (v === null || v === undefined) out[j] = null;
+              else {
+                try {
+                  out[j] = decodeText(v, types[j]!);
+                } catch (err) {
+                  if (!(err instanceof SqlRuntimeError)) throw err;
+                  throw new SqlRuntimeError(err.sqlstate, `column "${table.columns[j]!.name}" of source table "${table.schema}"."${table.name}" holds a value that cannot be read: ${err.message}`);
+                }
+              }
             }
             rows[i] = out;
           }

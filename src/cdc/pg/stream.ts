@@ -12,9 +12,16 @@ import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replicatio
 import type { Pgoutput } from 'pg-logical-replication';
 import { decodeText, typeFromOid } from '../../values/index.ts';
 import type { Row } from '../../values/types.ts';
-import type { RelationShape, SourceTx, StreamChange } from '../types.ts';
+import { SqlRuntimeError } from '../../errors.ts';
+import type { PoisonedValue, RelationShape, SourceTx, StreamChange } from '../types.ts';
 import { clientConfig, relationId } from './connection.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
+
+/** A decoded tuple and the values in it that could not be decoded. */
+interface Decoded {
+  readonly row: Row;
+  readonly poisoned?: readonly PoisonedValue[];
+}
 
 /** What the stream calls; all callbacks are synchronous and run in stream order. */
 export interface StreamHandler {
@@ -45,7 +52,7 @@ const identity = (v: unknown) => v;
 export class PgChangeStream {
   private service: LogicalReplicationService | null = null;
   private readonly plugin: PgoutputPlugin;
-  private readonly shapes = new Map<number, { shape: RelationShape; decode: (t: RawTuple) => Row | null }>();
+  private readonly shapes = new Map<number, { shape: RelationShape; decode: (t: RawTuple) => Decoded | null }>();
   private open: StreamChange[] | null = null;
   private stopping = false;
   private backoffMs = 100;
@@ -201,8 +208,8 @@ export class PgChangeStream {
         return;
       case 'insert': {
         const rel = this.relation(msg.relation.relationOid);
-        const row = rel.decode(msg.new);
-        this.push(row ? { kind: 'insert', relation: rel.shape, row } : { kind: 'missing_old', relation: rel.shape });
+        const d = rel.decode(msg.new);
+        this.push(d ? { kind: 'insert', relation: rel.shape, ...d } : { kind: 'missing_old', relation: rel.shape });
         return;
       }
       case 'update': {
@@ -213,14 +220,14 @@ export class PgChangeStream {
           this.push({ kind: 'missing_old', relation: rel.shape });
           return;
         }
-        this.push({ kind: 'delete', relation: rel.shape, row: oldRow });
-        this.push({ kind: 'insert', relation: rel.shape, row: newRow });
+        this.push({ kind: 'delete', relation: rel.shape, ...oldRow });
+        this.push({ kind: 'insert', relation: rel.shape, ...newRow });
         return;
       }
       case 'delete': {
         const rel = this.relation(msg.relation.relationOid);
         const oldRow = msg.old ? rel.decode(msg.old) : null;
-        this.push(oldRow ? { kind: 'delete', relation: rel.shape, row: oldRow } : { kind: 'missing_old', relation: rel.shape });
+        this.push(oldRow ? { kind: 'delete', relation: rel.shape, ...oldRow } : { kind: 'missing_old', relation: rel.shape });
         return;
       }
       case 'truncate':
@@ -270,14 +277,26 @@ export class PgChangeStream {
     };
     const names = columns.map((c) => c.name);
     const types = columns.map((c) => c.type);
-    const decode = (t: RawTuple): Row | null => {
+    // A value that cannot be decoded (a json text jsonb cannot hold, …) is NULL in the row and
+    // reported with it: only the views that read that column fail; the stream goes on.
+    const decode = (t: RawTuple): Decoded | null => {
       const row = new Array<unknown>(names.length);
+      let poisoned: PoisonedValue[] | undefined;
       for (let i = 0; i < names.length; i++) {
         const raw = t[names[i]!];
         if (raw === undefined) return null; // unchanged TOAST value we were not sent
-        row[i] = raw === null ? null : decodeText(raw as string, types[i]!);
+        if (raw === null) row[i] = null;
+        else {
+          try {
+            row[i] = decodeText(raw as string, types[i]!);
+          } catch (err) {
+            if (!(err instanceof SqlRuntimeError)) throw err;
+            row[i] = null;
+            (poisoned ??= []).push({ index: i, message: err.message });
+          }
+        }
       }
-      return row as Row;
+      return poisoned === undefined ? { row: row as Row } : { row: row as Row, poisoned };
     };
     this.shapes.set(msg.relationOid, { shape, decode });
   }

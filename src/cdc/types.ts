@@ -91,8 +91,11 @@ export interface Source {
   settings(): SqlSettings;
   /** Checks and creates what the source needs; true when its history was lost (a new slot), so nothing stored can be resumed. */
   prepare(): Promise<{ readonly historyLost: boolean }>;
-  /** Makes a relation's changes flow (and complete: old rows of updates and deletes). */
-  includeRelation(table: TableInfo): Promise<void>;
+  /**
+   * Makes a relation's changes flow (and complete: old rows of updates and deletes). True when
+   * they did not before: changes made until now may be missing from the stream.
+   */
+  includeRelation(table: TableInfo): Promise<boolean>;
   /** Starts streaming to `handler`; resolves once streaming. */
   start(handler: SourceHandler): Promise<void>;
   /** Starts again after `stop` (retrying until it streams). */

@@ -64,6 +64,23 @@ const MAX_INFLIGHT = 2000;
 /** View names appear in URLs and Redis hash tags ({v:NAME}): identifiers only. */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
+/** The stored definition of a compiled view. */
+function storedDef(compiled: NonNullable<ViewState['compiled']>, createdAt: string): StoredViewDef {
+  return {
+    name: compiled.name,
+    sql: compiled.sql,
+    createdAt,
+    columns: compiled.columns.map((c) => ({ name: c.name, type: c.type.display })),
+    key: compiled.key,
+    dependsOn: compiled.dependsOn,
+    sources: compiled.sources.map((t) => ({
+      table: `"${t.schema}"."${t.name}"`,
+      id: t.id,
+      columns: [...(compiled.reads.get(t.id) ?? [])].sort((a, b) => a - b).map((i) => `${t.columns[i]!.name} ${t.columns[i]!.type.display}`),
+    })),
+  };
+}
+
 export class Pipeline {
   private readonly views = new ViewIndex();
   private readonly reserved = new Set<string>();
@@ -117,10 +134,27 @@ export class Pipeline {
     for (const { v, meta } of restored) {
       const def = v.def;
       if (meta.status === 'failed') continue;
+      let compiled;
       try {
-        this.setCompiled(v, await this.compile(def.sql));
+        compiled = await this.compile(def.sql);
+        this.setCompiled(v, compiled);
       } catch (err) {
         await this.failView(v, `cannot restore view: ${(err as Error).message}`);
+        continue;
+      }
+      // sources that changed while the server was down: the stored rows no longer follow from them
+      let changed: string[];
+      try {
+        changed = await this.sourceChanges(def, compiled);
+      } catch (err) {
+        await this.failView(v, `cannot restore view: ${(err as Error).message}`);
+        continue;
+      }
+      if (changed.length > 0) {
+        log(`view ${def.name}: ${changed.join('; ')}; rebuilding it from a snapshot`);
+        v.def = storedDef(compiled, def.createdAt);
+        await store.replaceViewDef(v.def);
+        toBackfill.push(v);
         continue;
       }
       if (meta.status === 'running' && meta.lsn !== null && !historyLost) {
@@ -184,14 +218,7 @@ export class Pipeline {
     this.reserved.add(name);
     try {
       for (const t of compiled.sources) await this.source.includeRelation(t);
-      const def: StoredViewDef = {
-        name,
-        sql: compiled.sql,
-        createdAt: new Date().toISOString(),
-        columns: compiled.columns.map((c) => ({ name: c.name, type: c.type.display })),
-        key: compiled.key,
-        dependsOn: compiled.dependsOn,
-      };
+      const def = storedDef(compiled, new Date().toISOString());
       if (!(await this.opts.store.putViewDef(def))) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
       const v = newViewState(def, 0, null, null);
       v.status = 'backfilling';
@@ -235,6 +262,25 @@ export class Pipeline {
     const p = this.waiters.wait(name, lsn, timeoutMs);
     if (v.liveFrom !== null && lsn > 0n) this.source.requestPosition();
     return p;
+  }
+
+  /**
+   * How the sources of a restored view differ from what it was built over (recreated under the
+   * same name, a read column retyped, no longer streamed completely); makes them stream again.
+   */
+  private async sourceChanges(def: StoredViewDef, compiled: NonNullable<ViewState['compiled']>): Promise<string[]> {
+    const out: string[] = [];
+    const now = storedDef(compiled, def.createdAt).sources!;
+    for (const t of now) {
+      const was = def.sources?.find((s) => s.table === t.table);
+      if (was === undefined) continue;
+      if (was.id !== t.id) out.push(`source table ${t.table} was dropped and created again`);
+      else if (was.columns.join() !== t.columns.join()) out.push(`columns of source table ${t.table} changed (${was.columns.join(', ')} → ${t.columns.join(', ')})`);
+    }
+    for (const t of compiled.sources) {
+      if (await this.source.includeRelation(t)) out.push(`source table "${t.schema}"."${t.name}" was not streamed completely (not in the publication, or REPLICA IDENTITY not FULL)`);
+    }
+    return out;
   }
 
   /** The views a new or restored view may read by name. */

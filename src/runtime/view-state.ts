@@ -11,7 +11,7 @@ import type { SourceMapper } from './source-mapping.ts';
 export type ViewStatus = 'backfilling' | 'running' | 'failed';
 
 export interface ViewState {
-  readonly def: StoredViewDef;
+  def: StoredViewDef;
   compiled: CompiledView | null;
   mapper: SourceMapper | null;
   status: ViewStatus;

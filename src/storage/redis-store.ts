@@ -27,6 +27,11 @@ export interface StoredViewDef {
   readonly key: readonly string[];
   /** The other views it reads (absent in definitions stored before views could read views). */
   readonly dependsOn?: readonly string[];
+  /**
+   * The source tables as the view was built over them: id (a recreated table has a new one) and
+   * the columns it reads as "name type" (absent in definitions stored before this was kept).
+   */
+  readonly sources?: readonly { readonly table: string; readonly id: string; readonly columns: readonly string[] }[];
 }
 
 /** A view's persisted state. */
@@ -115,6 +120,11 @@ export class RedisStore {
     const out: StoredViewDef[] = [];
     for (let i = 1; i < all.length; i += 2) out.push(JSON.parse(all[i]!) as StoredViewDef);
     return out;
+  }
+
+  /** Replaces a stored definition (after a rebuild over changed sources). */
+  async replaceViewDef(def: StoredViewDef): Promise<void> {
+    await this.client.sendCommand(['HSET', VIEWS_KEY, def.name, JSON.stringify(def)]);
   }
 
   async putViewDef(def: StoredViewDef): Promise<boolean> {

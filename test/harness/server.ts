@@ -15,6 +15,8 @@ export interface Harness {
   readonly logs: string[];
   /** Restarts the deltaview server on the same services (graceful stop). */
   restart(): Promise<void>;
+  /** Starts another deltaview server on the same services (after `server.stop()`). */
+  launch(): Promise<RunningServer>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startHarness(): Promise<Harness> {
   const h: Harness = {
     services,
     server: await launch(),
+    launch,
     db,
     logs,
     async restart() {

@@ -38,13 +38,16 @@ export async function ensurePublication(db: Queryable, publication: string): Pro
 }
 
 /** Makes `table` a published source with REPLICA IDENTITY FULL. */
-export async function addSourceTable(db: Queryable, publication: string, table: TableInfo): Promise<void> {
+/** Makes `table` stream completely; true when it did not before (it had to be changed). */
+export async function addSourceTable(db: Queryable, publication: string, table: TableInfo): Promise<boolean> {
   const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   const fix = `ALTER TABLE ${qualified} REPLICA IDENTITY FULL; ALTER PUBLICATION ${quoteIdent(publication)} ADD TABLE ${qualified};`;
   try {
+    let changed = false;
     const ident = await db.query<{ relreplident: string }>('SELECT relreplident FROM pg_class WHERE oid = $1::oid', [relationOid(table.id)]);
     if (ident.rows[0]?.relreplident !== 'f') {
       await db.query(`ALTER TABLE ${qualified} REPLICA IDENTITY FULL`);
+      changed = true;
     }
     const member = await db.query(
       'SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $1 AND pr.prrelid = $2::oid',
@@ -52,7 +55,9 @@ export async function addSourceTable(db: Queryable, publication: string, table: 
     );
     if (member.rowCount === 0) {
       await db.query(`ALTER PUBLICATION ${quoteIdent(publication)} ADD TABLE ${qualified}`);
+      changed = true;
     }
+    return changed;
   } catch (err) {
     throw new DeltaviewError('bad_request', `cannot make table ${qualified} a source: ${(err as Error).message}. A table owner can run: ${fix}`);
   }

@@ -64,7 +64,7 @@ export class PgSource implements Source {
     return { historyLost: true };
   }
 
-  includeRelation(table: TableInfo): Promise<void> {
+  includeRelation(table: TableInfo): Promise<boolean> {
     return addSourceTable(this.db, this.opts.publication, table);
   }
 

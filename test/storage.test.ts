@@ -105,4 +105,51 @@ describe('RedisStore', () => {
     assert.equal(await store.commit('v3', 1000n, 0, delta([ins('[1]', '{}')])), null, 'a deleted view takes no commits');
     assert.equal(await store.rowCount('v3'), 0);
   });
+  test('a paged snapshot taken while commits land is exactly the state at the position it reports', async () => {
+    await store.beginBackfill('big');
+    const model = new Map<string, string>();
+    const initial = Array.from({ length: 5000 }, (_, i) => ins(`[${i}]`, `{"id":${i},"v":0}`));
+    await store.writeBackfill('big', initial, [], initial.length);
+    for (const c of initial) model.set(c.key, c.row);
+    await store.finishBackfill('big', 1000n);
+    // a writer commits random inserts, updates and deletes while snapshots are read in small pages
+    let lsn = 1000n;
+    let seq = 0;
+    const states = new Map<string, Map<string, string>>([['1000-0', new Map(model)]]);
+    let r = 7;
+    const rand = (n: number) => ((r = (r * 1103515245 + 12345) % 2147483648), r % n);
+    let stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        const changes: ViewDelta['changes'][number][] = [];
+        const seen = new Set<string>();
+        for (let j = 0; j < 20; j++) {
+          const key = `[${rand(6000)}]`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const old = model.get(key);
+          if (old === undefined) changes.push(ins(key, `{"id":${key},"v":${lsn}}`));
+          else if (rand(3) === 0) changes.push(del(key, old));
+          else changes.push(upd(key, old, `{"v":${lsn}}`));
+        }
+        lsn += 10n;
+        const res = await store.commit('big', lsn, seq++, delta(changes));
+        for (const c of changes) {
+          if (c.op === 'delete') model.delete(c.key);
+          else model.set(c.key, c.row);
+        }
+        states.set(res!.token, new Map(model));
+      }
+    })();
+    const snaps = [];
+    for (let i = 0; i < 5; i++) snaps.push(await store.pagedSnapshot('big', 50));
+    stop = true;
+    await writer;
+    for (const snap of snaps) {
+      const want = states.get(snap.token);
+      assert.ok(want, `the snapshot's token ${snap.token} is a committed position`);
+      assert.deepEqual(new Map(snap.entries), want, `the state at ${snap.token}`);
+    }
+    assert.ok(new Set(snaps.map((s) => s.token)).size > 1, 'commits landed while the snapshots were read');
+  });
 });

@@ -203,7 +203,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
         return;
       }
     }
-    const snap = await deps.store.snapshot(view);
+    const snap = await deps.store.pagedSnapshot(view);
     for (let i = 0; i < snap.entries.length && !sub.closed; i += chunk) {
       const rows = snap.entries.slice(i, i + chunk).map(([k, r]) => `{"key":${JSON.stringify(k)},"row":${r}}`);
       // the snapshot goes at the client's pace; only live diffs count against the backlog limit

@@ -9,7 +9,7 @@ import { createClient } from 'redis';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
 import { PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
-import { BUMP, COMMIT, PAGE, SNAPSHOT } from './scripts.ts';
+import { BUMP, COMMIT, PAGE, SETTLE, SNAPSHOT } from './scripts.ts';
 
 /** The part of a node-redis client the store uses (all commands go through sendCommand). */
 interface Client {
@@ -72,7 +72,7 @@ class Script {
   }
 }
 
-const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), bump: new Script(BUMP) };
+const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), bump: new Script(BUMP) };
 
 export class RedisStore {
   private constructor(readonly client: Client) {}
@@ -286,6 +286,60 @@ export class RedisStore {
     for (let i = 3; i < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!]);
     const lsn = flat[1] ? BigInt(`0x${flat[1]}`) : null;
     return { token: flat[0] ?? '', lsn, status: flat[2] ?? '', entries };
+  }
+
+  /**
+   * A view's rows as of one position without holding Redis for the whole view: the rows hash is
+   * read in HSCAN pages while commits go on; every key the diff log shows changed since the scan
+   * began is then read again in one small atomic step at the position it ends at. Keys no commit
+   * touched were the same throughout the scan, so the result is exactly the state at that position.
+   * Falls back to the one-script read when the log was trimmed past the scan's start.
+   */
+  async pagedSnapshot(name: string, pageSize = 1000): Promise<{ token: string; lsn: bigint | null; status: string; entries: [string, string][] }> {
+    const k = viewKeys(name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [startToken] = await this.client.sendCommand<(string | null)[]>(['HMGET', k.meta, 'token']);
+      const from = startToken ?? '';
+      const rows = new Map<string, string>();
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.client.sendCommand<[string, string[]]>(['HSCAN', k.rows, cursor, 'COUNT', String(pageSize)]);
+        for (let i = 0; i < flat.length; i += 2) rows.set(flat[i]!, flat[i + 1]!);
+        cursor = next;
+      } while (cursor !== '0');
+      const touched = new Set<string>();
+      let at = from;
+      for (let round = 0; round < 20; round++) {
+        const entries = await this.logAfter(name, at);
+        if (entries === null) break; // trimmed: start over
+        for (const e of entries) for (const c of JSON.parse(e.changes) as { key: string }[]) touched.add(c.key);
+        if (entries.length > 0) at = entries[entries.length - 1]!.token;
+        const keys = [...touched];
+        const r = await this.evalsha<string[] | 'moved'>(scripts.settle, [k.rows, k.meta], [at, ...keys]);
+        if (r === 'moved') continue;
+        keys.forEach((key, i) => {
+          const v = r[3 + i];
+          if (v === null || v === undefined) rows.delete(key);
+          else rows.set(key, v);
+        });
+        const lsn = r[1] ? BigInt(`0x${r[1]}`) : null;
+        return { token: r[0] ?? '', lsn, status: r[2] ?? '', entries: [...rows] };
+      }
+    }
+    return this.snapshot(name);
+  }
+
+  /** Diff-log entries after `token` ('' : all of them), [] when there are none, null when the log no longer reaches back to it. */
+  private async logAfter(name: string, token: string): Promise<LogEntry[] | null> {
+    const k = viewKeys(name);
+    const raw = await this.client.sendCommand<[string, string[]][]>(['XRANGE', k.log, token === '' ? '-' : `(${token}`, '+']);
+    const entries = raw.map(([id, fields]): LogEntry => {
+      const f = new Map<string, string>();
+      for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+      return { token: id, prev: f.get('prev') ?? '', changes: f.get('changes') ?? '[]' };
+    });
+    if (token !== '' && entries.length > 0 && entries[0]!.prev !== token) return null;
+    return entries;
   }
 
   /** Diff-log entries after `token`, or null when the log no longer reaches back to it. */

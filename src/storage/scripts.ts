@@ -110,6 +110,19 @@ for i = 1, #all do out[#out + 1] = all[i] end
 return out
 `;
 
+/**
+ * The last step of a paged snapshot: when the view's token is still ARGV[1], its position and
+ * the current rows of the keys ARGV[2..] (false where deleted); else 'moved'. KEYS: rows, meta.
+ * Returns {token, lsn, status, values…}.
+ */
+export const SETTLE = `
+local m = redis.call('HMGET', KEYS[2], 'token', 'lsn', 'status')
+if (m[1] or '') ~= ARGV[1] then return 'moved' end
+local out = {m[1] or '', m[2] or '', m[3] or ''}
+for i = 2, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
+return out
+`;
+
 /** Raise a running view's stored position to ARGV[1] (16 hex) if it is lower. KEYS: meta. */
 export const BUMP = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end

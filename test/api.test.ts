@@ -144,6 +144,9 @@ describe('WebSocket protocol', () => {
     ws.send('this is not json');
     ws.send(Buffer.from([0, 1, 2, 255]));
     ws.send(JSON.stringify({ type: 'ping' }));
+    // the change after the snapshot (were it before, the snapshot would hold it and no diff would come)
+    const ready = Date.now() + 5000;
+    while (!frames.some((f) => f.startsWith('{"type":"ready"')) && Date.now() < ready) await new Promise((r) => setTimeout(r, 20));
     await h.db.query("UPDATE t SET b = 'changed' WHERE id = 3");
     const deadline = Date.now() + 5000;
     while (!frames.some((f) => f.includes('"changed"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startRedisServer, type RunningRedis } from '../src/services/redis-server.ts';
-import { RedisStore } from '../src/storage/redis-store.ts';
+import { RedisStore, StorageLostError } from '../src/storage/redis-store.ts';
 import type { ViewDelta } from '../src/views/types.ts';
 
 let redis: RunningRedis;
@@ -102,7 +102,7 @@ describe('RedisStore', () => {
     assert.equal(await store.commit('v3', 800n, 0, delta([ins('[1]', '{}')])), null, 'covered by the checkpoint');
     await store.deleteView('v3');
     assert.equal((await store.getMeta('v3')).status, null);
-    assert.equal(await store.commit('v3', 1000n, 0, delta([ins('[1]', '{}')])), null, 'a deleted view takes no commits');
+    await assert.rejects(store.commit('v3', 1000n, 0, delta([ins('[1]', '{}')])), StorageLostError, 'a view storage does not hold takes no commits');
     assert.equal(await store.rowCount('v3'), 0);
   });
   test('a paged snapshot taken while commits land is exactly the state at the position it reports', async () => {

@@ -75,6 +75,31 @@ export interface SourceSnapshot {
   close(): Promise<void>;
 }
 
+/** What a durable catalog holds (see DurableCatalog). */
+export interface DurableRecord {
+  /** The stored view definitions, as put. */
+  readonly views: readonly unknown[];
+  /** The identity of the storage data set the views were last written to; null before the first. */
+  readonly epoch: string | null;
+  /** The last checkpoint known to be stored in that data set. */
+  readonly checkpoint: Position | null;
+}
+
+/**
+ * Storage that survives the loss of Redis (PostgreSQL: a small schema in the source database):
+ * view definitions, and an epoch with the last stored checkpoint, so that the runtime can tell
+ * Redis lost its data or came back from an older backup.
+ */
+export interface DurableCatalog {
+  load(): Promise<DurableRecord>;
+  putView(name: string, def: unknown): Promise<void>;
+  deleteView(name: string): Promise<void>;
+  /** A new data set: its epoch, no checkpoint yet. */
+  setEpoch(epoch: string): Promise<void>;
+  /** Raises the epoch's stored checkpoint (never lowers it). */
+  setCheckpoint(epoch: string, position: Position): Promise<void>;
+}
+
 /**
  * A change source. Delivery is at-least-once from `handler.resumePosition()`: after a reconnect
  * or restart, transactions already applied may arrive again (consumers skip them by position);
@@ -89,8 +114,14 @@ export interface Source {
   formatPosition(p: Position): string;
   /** Settings of the source that change SQL semantics (collation, case mapping); valid after `prepare`. */
   settings(): SqlSettings;
-  /** Checks and creates what the source needs; true when its history was lost (a new slot), so nothing stored can be resumed. */
-  prepare(): Promise<{ readonly historyLost: boolean }>;
+  /**
+   * Checks and creates what the source needs; `historyLost` when its history was lost (a new
+   * slot), so nothing stored can be resumed; `confirmed`, how far the source was told it may
+   * forget (a stored position behind it cannot be resumed either).
+   */
+  prepare(): Promise<{ readonly historyLost: boolean; readonly confirmed: Position | null }>;
+  /** Where view definitions and storage epochs survive the loss of Redis, when the source offers it. */
+  readonly durable?: DurableCatalog;
   /**
    * Makes a relation's changes flow (and complete: old rows of updates and deletes). True when
    * they did not before: changes made until now may be missing from the stream.

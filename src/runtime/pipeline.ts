@@ -11,6 +11,7 @@
  * rows. Each commit carries the view's sequence number, so a commit lost with
  * a connection can never be overtaken by a later one.
  */
+import { randomUUID } from 'node:crypto';
 import type { Position, Source, SourceTx } from '../cdc/types.ts';
 import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
 import type { RedisStore, StoredViewDef } from '../storage/redis-store.ts';
@@ -91,6 +92,12 @@ export class Pipeline {
   /** Resolves once everything issued so far has landed and moved `reflected` (the commit queue). */
   private chain: Promise<void> = Promise.resolve();
   private inflight = 0;
+  /** The identity of the Redis data set the views are written to (see checkStorage). */
+  private epoch: string | null = null;
+  private durableWrittenAt = 0;
+  /** The source keeps a durable catalog (it could be created and read). */
+  private durableOk = false;
+  private durableWriting = false;
   private recovering = false;
   private stopped = false;
 
@@ -106,7 +113,10 @@ export class Pipeline {
         for (const v of this.views.values()) if (v.hold !== null && (h === null || v.hold < h)) h = v.hold;
         return h;
       },
-      onDurable: () => this.source.acknowledgeNow(),
+      onDurable: () => {
+        this.source.acknowledgeNow();
+        this.noteDurable();
+      },
     });
   }
 
@@ -119,8 +129,10 @@ export class Pipeline {
   /** Prepares the source, restores every view from storage and starts streaming. */
   async start(): Promise<void> {
     const { store, log } = this.opts;
-    const { historyLost } = await this.source.prepare();
-    const checkpoint = historyLost ? null : await store.getCheckpoint();
+    const { historyLost, confirmed } = await this.source.prepare();
+    let checkpoint = historyLost ? null : await store.getCheckpoint();
+    const rebuild = await this.checkStorage(checkpoint, confirmed);
+    if (rebuild) checkpoint = null;
     const toBackfill: ViewState[] = [];
     let from = checkpoint ?? 0n;
     // every definition first: a view may read views stored after it
@@ -133,7 +145,7 @@ export class Pipeline {
     }
     for (const { v, meta } of restored) {
       const def = v.def;
-      if (meta.status === 'failed') continue;
+      if (meta.status === 'failed' && !rebuild) continue;
       let compiled;
       try {
         compiled = await this.compile(def.sql);
@@ -154,10 +166,11 @@ export class Pipeline {
         log(`view ${def.name}: ${changed.join('; ')}; rebuilding it from a snapshot`);
         v.def = storedDef(compiled, def.createdAt);
         await store.replaceViewDef(v.def);
+        await this.durablePut(v.def);
         toBackfill.push(v);
         continue;
       }
-      if (meta.status === 'running' && meta.lsn !== null && !historyLost) {
+      if (meta.status === 'running' && meta.lsn !== null && !historyLost && !rebuild) {
         try {
           await this.restoreState(v);
         } catch (err) {
@@ -174,6 +187,15 @@ export class Pipeline {
       }
     }
     this.positions.init(from);
+    // Redis may come back without its data: then rebuild rather than serve or extend empty views
+    this.opts.store.reconnected.push(() => {
+      void this.opts.store.getEpoch().then(
+        (e) => {
+          if (e !== this.epoch && !this.recovering && !this.stopped) this.onStoreFailure(new Error('Redis reconnected without the data set the views were written to'));
+        },
+        () => {},
+      );
+    });
     log(`restored ${this.views.size} view(s); streaming from ${this.source.formatPosition(from)}`);
     await this.source.start({
       onTransaction: (tx) => this.onTransaction(tx),
@@ -220,6 +242,7 @@ export class Pipeline {
       for (const t of compiled.sources) await this.source.includeRelation(t);
       const def = storedDef(compiled, new Date().toISOString());
       if (!(await this.opts.store.putViewDef(def))) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
+      await this.durablePut(def);
       const v = newViewState(def, 0, null, null);
       v.status = 'backfilling';
       v.buffer = [];
@@ -242,6 +265,7 @@ export class Pipeline {
     for (const l of this.listeners) l.gone(name, 'not_found', `view "${name}" was deleted`);
     await this.chain; // commits already issued for it land before its keys go
     await this.opts.store.deleteView(name);
+    if (this.durableOk) await this.source.durable!.deleteView(name).catch((err: Error) => this.opts.log(`warning: view ${name}: cannot delete its definition from the source database: ${err.message}`));
     this.opts.log(`view ${name} deleted (was ${v.status})`);
   }
 
@@ -262,6 +286,106 @@ export class Pipeline {
     const p = this.waiters.wait(name, lsn, timeoutMs);
     if (v.liveFrom !== null && lsn > 0n) this.source.requestPosition();
     return p;
+  }
+
+  /**
+   * Start-up check that Redis holds what the views were written to, against the durable catalog
+   * in the source (src/cdc/pg/durable.ts). True when it does not (its data was lost, it came back
+   * from an older backup, or the source forgot history Redis still needs): the definitions are
+   * then put back from the durable catalog and every view is rebuilt from a fresh snapshot.
+   * Also keeps the two catalogs and epochs in step on a normal start.
+   */
+  private async checkStorage(checkpoint: Position | null, confirmed: Position | null): Promise<boolean> {
+    const { store, log } = this.opts;
+    const durable = this.source.durable;
+    let record: Awaited<ReturnType<NonNullable<typeof durable>['load']>> | null = null;
+    if (durable !== undefined) {
+      try {
+        record = await durable.load();
+        this.durableOk = true;
+      } catch (err) {
+        log(`warning: cannot keep the view catalog in the source database (${(err as Error).message}); losing Redis would lose the view definitions`);
+      }
+    }
+    const epoch = await store.getEpoch();
+    const fmt = (p: Position | null) => (p === null ? 'none' : this.source.formatPosition(p));
+    let reason: string | null = null;
+    if (record !== null && record.epoch !== null && epoch !== record.epoch && record.views.length > 0) {
+      reason = epoch === null ? 'Redis holds none of the data the views were written to (it lost its data)' : 'Redis holds another data set than the views were written to';
+    } else if (record !== null && record.checkpoint !== null && (checkpoint === null || checkpoint < record.checkpoint)) {
+      reason = `Redis is older than the checkpoint it once held (${fmt(checkpoint)} < ${fmt(record.checkpoint)}; restored from an older backup?)`;
+    } else if (checkpoint !== null && confirmed !== null && confirmed > checkpoint) {
+      reason = `the replication slot has moved past what Redis holds (${fmt(confirmed)} > ${fmt(checkpoint)}): the changes between are gone`;
+    }
+    if (reason === null) {
+      // a normal start: the durable catalog learns what it lacks; a first start gets an epoch
+      if (record !== null) {
+        for (const def of await store.listViewDefs()) await durable!.putView(def.name, def);
+        const known = new Set((await store.listViewDefs()).map((d) => d.name));
+        for (const def of record.views as StoredViewDef[]) if (!known.has(def.name)) await durable!.deleteView(def.name);
+      }
+      this.epoch = epoch ?? randomUUID();
+      if (epoch === null) await store.setEpoch(this.epoch);
+      if (record !== null && record.epoch !== this.epoch) await durable!.setEpoch(this.epoch);
+      return false;
+    }
+    log(`storage: ${reason}; rebuilding every view from a fresh snapshot`);
+    if (record !== null && record.views.length > 0) {
+      const keep = new Set((record.views as StoredViewDef[]).map((d) => d.name));
+      for (const def of await store.listViewDefs()) if (!keep.has(def.name)) await store.deleteView(def.name);
+      for (const def of record.views as StoredViewDef[]) await store.replaceViewDef(def);
+    }
+    this.epoch = randomUUID();
+    await store.setEpoch(this.epoch);
+    if (record !== null) await durable!.setEpoch(this.epoch);
+    return true;
+  }
+
+  /**
+   * Mid-stream: Redis answers but no longer holds this runtime's data set (it restarted empty, or
+   * another data set took its place). Puts every definition back, starts a new epoch and rebuilds
+   * every view from a fresh snapshot; readers of a rebuilding view wait (status backfilling) and
+   * its subscribers are told to reconnect. True when it did.
+   */
+  private async rebuildIfLost(): Promise<boolean> {
+    const { store, log } = this.opts;
+    const epoch = await store.getEpoch();
+    if (epoch !== null && epoch === this.epoch) return false;
+    log(`storage: Redis no longer holds the data the views were written to (${epoch === null ? 'it lost its data' : 'another data set'}); rebuilding every view from a fresh snapshot`);
+    for (const v of this.views.values()) await store.replaceViewDef(v.def);
+    this.epoch = randomUUID();
+    await store.setEpoch(this.epoch);
+    if (this.durableOk) await this.source.durable!.setEpoch(this.epoch);
+    for (const v of this.views.values()) {
+      if (v.status === 'failed') {
+        await store.markFailed(v.def.name, v.error ?? 'failed');
+        continue;
+      }
+      for (const l of this.listeners) l.gone(v.def.name, 'rebuilding', `view "${v.def.name}" is being rebuilt (storage lost its data); reconnect to get a fresh snapshot once it runs`);
+      v.hold = null;
+      this.startBackfill(v);
+    }
+    return true;
+  }
+
+  /** Keeps a definition in the durable catalog too (a failure there is logged, not fatal). */
+  private async durablePut(def: StoredViewDef): Promise<void> {
+    if (!this.durableOk) return;
+    await this.source.durable!.putView(def.name, def).catch((err: Error) => this.opts.log(`warning: view ${def.name}: cannot keep its definition in the source database: ${err.message}`));
+  }
+
+  /** Writes the durable checkpoint to the durable catalog, at most every few seconds. */
+  private noteDurable(): void {
+    const durable = this.source.durable;
+    if (durable === undefined || !this.durableOk || this.epoch === null || this.durableWriting) return;
+    const now = Date.now();
+    if (now - this.durableWrittenAt < 5000) return;
+    this.durableWriting = true;
+    this.durableWrittenAt = now;
+    void durable
+      .setCheckpoint(this.epoch, this.positions.durable)
+      .catch(() => {})
+      .finally(() => (this.durableWriting = false));
   }
 
   /**
@@ -528,6 +652,7 @@ export class Pipeline {
       drain: () => this.chain,
       setRecovering: (on) => this.setRecovering(on),
       restoreState: (v) => this.restoreState(v),
+      rebuildIfLost: () => this.rebuildIfLost(),
       publish: (v, e) => this.publish(v, e),
       gone: (view, code, message) => {
         for (const l of this.listeners) l.gone(view, code, message);

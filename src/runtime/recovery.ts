@@ -4,7 +4,9 @@
  * Recovery stops the source, reloads every running view's stored position,
  * sequence number and operator state, republishes diffs that landed but whose
  * replies were lost, and streams again from the lowest stored position,
- * retrying with backoff until storage answers.
+ * retrying with backoff until storage answers. When storage came back without
+ * the data set the views were written to (Redis restarted empty), every view
+ * is rebuilt from a fresh snapshot instead (`rebuildIfLost`).
  */
 import type { Position, Source } from '../cdc/types.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
@@ -27,6 +29,8 @@ export interface RecoveryHost {
   /** Rebuilds a stateful view's operators from its stored state. */
   restoreState(v: ViewState): Promise<void>;
   publish(v: ViewState, e: DiffEvent): void;
+  /** When storage lost the views' data set: puts the definitions back and rebuilds every view; true then. */
+  rebuildIfLost(): Promise<boolean>;
   gone(view: string, code: string, message: string): void;
 }
 
@@ -37,6 +41,7 @@ export async function recoverFromStorage(host: RecoveryHost): Promise<void> {
   while (!host.stopped()) {
     try {
       let from: Position = host.positions.durable;
+      await host.rebuildIfLost();
       for (const v of host.views()) {
         if (v.status !== 'running') continue; // backfilling views retry on their own; failed ones are out
         const meta = await host.store.getMeta(v.def.name);

@@ -5,7 +5,8 @@
  *
  *   dv:layout                 string  layout version (migrations/)
  *   dv:views                  hash    view name -> JSON definition {name, sql, created_at}
- *   dv:source:pg              hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it)
+ *   dv:source:pg              hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it),
+ *                                     epoch (identity of this data set; the source database keeps a copy, see src/cdc/pg/durable.ts)
  *   dv:{v:NAME}:rows          hash    row key -> row as JSON (to_jsonb form)
  *   dv:{v:NAME}:keys          zset    every row key with score 0 (lexicographic cursor paging)
  *   dv:{v:NAME}:meta          hash    status, lsn (16-hex), token, error, backfill progress

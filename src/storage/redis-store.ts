@@ -94,10 +94,16 @@ export class RedisStore {
       sendCommand: <T>(args: ReadonlyArray<string>) => client.sendCommand<T>(args),
       close: () => client.close(),
     });
+    client.on('ready', () => {
+      for (const l of store.reconnected) l();
+    });
     for (const s of Object.values(scripts)) await client.sendCommand(['SCRIPT', 'LOAD', s.source]);
     await runMigrations(store.client, log);
     return store;
   }
+
+  /** Called after the connection to Redis was lost and made again. */
+  readonly reconnected: (() => void)[] = [];
 
   async close(): Promise<void> {
     await this.client.close().catch(() => {});
@@ -256,7 +262,8 @@ export class RedisStore {
     }
     for (const s of delta.state) args.push(s.field, s.value ?? '');
     const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap' | 'state'>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args);
-    if (r === null || r === 'gone' || r === 'state') return null;
+    if (r === 'gone') throw new StorageLostError(`view ${name} is not running in storage: its state was lost (or the view was deleted meanwhile)`);
+    if (r === null || r === 'state') return null;
     if (r === 'gap') throw new Error(`commit ${seq} of view ${name} at ${lsn} is out of sequence: an earlier commit was lost`);
     if (r[3] === 'replay') return { token: r[0], prev: r[1], changes: r[2], replay: true };
     const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;
@@ -359,6 +366,15 @@ export class RedisStore {
 
   // ---- source checkpoint ----
 
+  /** The identity of this Redis data set (null: none, e.g. after Redis lost its data). */
+  async getEpoch(): Promise<string | null> {
+    return this.client.sendCommand<string | null>(['HGET', PG_SOURCE_KEY, 'epoch']);
+  }
+
+  async setEpoch(epoch: string): Promise<void> {
+    await this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'epoch', epoch]);
+  }
+
   async getCheckpoint(): Promise<bigint | null> {
     const v = await this.client.sendCommand<string | null>(['HGET', PG_SOURCE_KEY, 'checkpoint']);
     return v ? BigInt(`0x${v}`) : null;
@@ -375,6 +391,14 @@ export class RedisStore {
       ...views.map((v) => this.evalsha(scripts.bump, [viewKeys(v).meta], [h])),
       this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'checkpoint', h, 'slot', slot]),
     ]);
+  }
+}
+
+/** A commit found storage without the view it was written for (Redis lost or replaced its data). */
+export class StorageLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageLostError';
   }
 }
 

@@ -15,7 +15,7 @@ import type { TableInfo } from '../../views/types.ts';
 import { quoteIdent, relationOid } from './connection.ts';
 import { parseLsn } from './lsn.ts';
 
-type Queryable = Pick<pg.Client, 'query'>;
+export type Queryable = Pick<pg.Client, 'query'>;
 
 export async function checkWalLevel(db: Queryable): Promise<void> {
   const r = await db.query<{ wal_level: string }>('SHOW wal_level');

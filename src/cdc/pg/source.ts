@@ -13,6 +13,7 @@ import { clientConfig } from './connection.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
 import { addSourceTable, checkWalLevel, createSlot, ensurePublication, slotState } from './setup.ts';
 import { openSnapshot } from './snapshot.ts';
+import { PgDurableCatalog } from './durable.ts';
 import { PgChangeStream } from './stream.ts';
 
 export interface PgSourceOptions {
@@ -30,6 +31,7 @@ const MARKER_TIMEOUT_MS = 200;
 export class PgSource implements Source {
   readonly id = 'pg';
   readonly catalog: PgTableCatalog;
+  readonly durable: PgDurableCatalog;
   private readonly db: pg.Pool;
   private sqlSettings: SqlSettings = { cCollation: true, asciiCaseMapping: true };
   private stream: PgChangeStream | null = null;
@@ -44,6 +46,7 @@ export class PgSource implements Source {
     this.db = new pg.Pool({ ...clientConfig(opts.url), max: 4 });
     this.db.on('error', (err) => opts.log(`postgres pool: ${err.message}`));
     this.catalog = new PgTableCatalog(this.db);
+    this.durable = new PgDurableCatalog(this.db, opts.slot);
   }
 
   formatPosition(p: Position): string {
@@ -54,14 +57,15 @@ export class PgSource implements Source {
     return this.sqlSettings;
   }
 
-  async prepare(): Promise<{ historyLost: boolean }> {
+  async prepare(): Promise<{ historyLost: boolean; confirmed: Position | null }> {
     await checkWalLevel(this.db);
     await ensurePublication(this.db, this.opts.publication);
     this.sqlSettings = await readSqlSettings(this.db);
-    if (await slotState(this.db, this.opts.slot)) return { historyLost: false };
+    const state = await slotState(this.db, this.opts.slot);
+    if (state) return { historyLost: false, confirmed: state.confirmedFlush };
     await createSlot(this.db, this.opts.slot);
     this.opts.log(`created replication slot "${this.opts.slot}"`);
-    return { historyLost: true };
+    return { historyLost: true, confirmed: null };
   }
 
   includeRelation(table: TableInfo): Promise<boolean> {

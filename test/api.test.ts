@@ -115,6 +115,28 @@ describe('HTTP API', () => {
     assert.match(String(v.sql), /CREATE MATERIALIZED VIEW small/);
   });
 
+  test('a backfilling view shows its progress: rows done, rows estimated, rate', async () => {
+    await h.db.query('CREATE TABLE wide AS SELECT i AS id, i % 10 AS k FROM generate_series(1, 150000) i');
+    await h.db.query('ALTER TABLE wide ADD PRIMARY KEY (id)');
+    await h.db.query('ANALYZE wide');
+    assert.equal((await http(base(), 'POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW wide_v AS SELECT id, k FROM wide' })).status, 201);
+    const seen: { rows_done: number; rows_estimated: number; rows_per_second: number }[] = [];
+    for (;;) {
+      const v = (await http(base(), 'GET', '/v1/views/wide_v')).json<{ status: string; backfill?: (typeof seen)[number] }>();
+      if (v.status !== 'backfilling') break;
+      if (v.backfill) seen.push(v.backfill);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const moving = seen.filter((b) => b.rows_done > 0);
+    assert.ok(moving.length > 0, `progress was shown while backfilling (${seen.length} polls)`);
+    for (const b of moving) {
+      assert.ok(b.rows_done <= b.rows_estimated, JSON.stringify(b));
+      assert.ok(b.rows_estimated >= 140_000 && b.rows_estimated <= 160_000, `estimate ${b.rows_estimated}`);
+      assert.ok(b.rows_per_second > 0);
+    }
+    assert.equal((await http(base(), 'DELETE', '/v1/views/wide_v')).status, 204);
+  });
+
   test('DELETE removes the view and its Redis state', async () => {
     await createView(base(), 'CREATE MATERIALIZED VIEW doomed AS SELECT id FROM t WHERE a = 1');
     const redis = createClient({ url: h.services.redis.url });

@@ -44,7 +44,7 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Po
     v.hold = position; // what ends at or before it is in the snapshot; what ends after is only in memory
     let estimated = 0;
     for (const t of compiled.sources) estimated += await snap.estimateRows(t);
-    v.backfill = { rowsDone: 0, rowsEstimated: estimated };
+    v.backfill = { rowsDone: 0, rowsEstimated: estimated, rowsPerSecond: 0 };
     log(`view ${name}: backfilling from snapshot at ${source.formatPosition(position)} (~${estimated} source rows)`);
     let done = 0;
     let lastLog = Date.now();
@@ -55,11 +55,12 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Po
         if (!deps.alive()) throw new Error('view was deleted');
         const delta = compiled.step(rows.map((row) => ({ kind: 'insert', table: t.id, row })));
         done += rows.length;
-        v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done) };
+        const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
+        v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done), rowsPerSecond: rate };
         if (delta) await store.writeBackfill(name, delta.changes, delta.state, done);
         if (Date.now() - lastLog > 5000) {
           lastLog = Date.now();
-          log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows`);
+          log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows (${rate} rows/s)`);
         }
       }, compiled.reads.get(t.id));
     }

@@ -58,7 +58,7 @@ export interface ViewInfo extends Pick<StoredViewDef, 'name' | 'sql' | 'columns'
   readonly status: ViewStatus;
   readonly lsn: bigint | null;
   readonly error: string | null;
-  readonly backfill: { readonly rowsDone: number; readonly rowsEstimated: number } | null;
+  readonly backfill: { readonly rowsDone: number; readonly rowsEstimated: number; readonly rowsPerSecond: number } | null;
 }
 
 const MAX_INFLIGHT = 2000;
@@ -560,7 +560,7 @@ export class Pipeline {
     v.status = 'backfilling';
     v.buffer = [];
     v.liveFrom = null;
-    v.backfill = { rowsDone: 0, rowsEstimated: 0 };
+    v.backfill = { rowsDone: 0, rowsEstimated: 0, rowsPerSecond: 0 };
     // Hold the source from before the snapshot exists (S >= reflected) until the handoff lands.
     v.hold = this.positions.reflected;
     this.backfill(v).catch((err: Error) => {

@@ -22,7 +22,7 @@ export interface ViewState {
   liveFrom: Position | null;
   /** Transactions for the view's relations that arrived while it was backfilling. */
   buffer: { endLsn: Position; changes: SourceChange[] }[] | null;
-  backfill: { rowsDone: number; rowsEstimated: number } | null;
+  backfill: { rowsDone: number; rowsEstimated: number; rowsPerSecond: number } | null;
   /** While backfilling: the source must not be acknowledged past this (it exists only in memory). */
   hold: Position | null;
   /** Sequence number the view's next commit carries. */

@@ -118,7 +118,7 @@ export async function viewObject(v: ViewInfo, store: RedisStore): Promise<Record
     lsn: v.lsn === null ? null : formatLsn(v.lsn),
   };
   if (v.error !== null && v.status === 'failed') o.error = v.error;
-  if (v.backfill) o.backfill = { rows_done: v.backfill.rowsDone, rows_estimated: v.backfill.rowsEstimated };
+  if (v.backfill) o.backfill = { rows_done: v.backfill.rowsDone, rows_estimated: v.backfill.rowsEstimated, rows_per_second: v.backfill.rowsPerSecond };
   return o;
 }
 

@@ -150,7 +150,8 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
   let round = 0;
   let extra = 0;
   try {
-    while (Date.now() < deadline) {
+    // until the time is up, and at least until every kind of fault came once
+    while (Date.now() < deadline || round < FAULTS.length) {
       await new Promise((res) => setTimeout(res, 500 + Math.floor(r() * 1500)));
       // every fault comes round in turn, then at random
       const fault = round < FAULTS.length ? FAULTS[round]! : FAULTS[Math.floor(r() * FAULTS.length)]!;

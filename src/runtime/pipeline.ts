@@ -563,25 +563,28 @@ export class Pipeline {
     v.backfill = { rowsDone: 0, rowsEstimated: 0, rowsPerSecond: 0 };
     // Hold the source from before the snapshot exists (S >= reflected) until the handoff lands.
     v.hold = this.positions.reflected;
-    this.backfill(v).catch((err: Error) => {
-      if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed') return;
+    const gen = ++v.backfillGen;
+    this.backfill(v, gen).catch((err: Error) => {
+      if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed' || v.backfillGen !== gen) return;
+      // what the data or the SQL says fails the view; I/O (a restart of PostgreSQL or Redis, a
+      // dropped connection) never does: the backfill is tried again, at most every 30 s
       const definite = err instanceof SqlRuntimeError || err instanceof DeltaviewError;
-      if (definite || ++v.backfillFailures >= 5) {
+      if (definite) {
         v.hold = null;
         void this.failView(v, `backfill failed: ${err.message}`);
         return;
       }
-      const delay = 500 * 2 ** v.backfillFailures;
+      const delay = Math.min(500 * 2 ** Math.min(++v.backfillFailures, 10), 30_000);
       this.opts.log(`view ${v.def.name}: backfill attempt failed (${err.message}); retrying in ${delay} ms`);
       setTimeout(() => {
-        if (this.views.get(v.def.name) === v && !this.stopped && v.status === 'backfilling') this.startBackfill(v);
+        if (this.views.get(v.def.name) === v && !this.stopped && v.status === 'backfilling' && v.backfillGen === gen) this.startBackfill(v);
       }, delay).unref();
     });
   }
 
-  private async backfill(v: ViewState): Promise<void> {
+  private async backfill(v: ViewState, gen: number): Promise<void> {
     const name = v.def.name;
-    const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling';
+    const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling' && v.backfillGen === gen;
     const snapshotLsn = await backfillView(v, {
       source: this.source,
       views: this.viewCatalog,

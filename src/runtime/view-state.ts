@@ -31,6 +31,8 @@ export interface ViewState {
   lastToken: string | null;
   /** Consecutive backfill attempts that failed on I/O. */
   backfillFailures: number;
+  /** Counts backfill attempts: an attempt that a newer one superseded (a rebuild) gives up. */
+  backfillGen: number;
 }
 
 /** A fresh record for a view (failed until restored or backfilled). */
@@ -38,7 +40,7 @@ export function newViewState(def: StoredViewDef, seq: number, lastToken: string 
   return {
     def, compiled: null, mapper: null, status: 'failed', error,
     applied: 0n, liveFrom: null, buffer: null, backfill: null,
-    hold: null, seq, lastToken, backfillFailures: 0,
+    hold: null, seq, lastToken, backfillFailures: 0, backfillGen: 0,
   };
 }
 

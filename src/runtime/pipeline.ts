@@ -264,7 +264,14 @@ export class Pipeline {
     this.waiters.cancel(name);
     for (const l of this.listeners) l.gone(name, 'not_found', `view "${name}" was deleted`);
     await this.chain; // commits already issued for it land before its keys go
-    await this.opts.store.deleteView(name);
+    try {
+      await this.opts.store.deleteView(name);
+    } catch (err) {
+      // storage failed: the view stays, rebuilt from a snapshot (it missed transactions meanwhile)
+      this.views.set(v);
+      this.startBackfill(v);
+      throw new DeltaviewError('unavailable', `view "${name}" could not be deleted: storage failed (${(err as Error).message}); it stays and is being rebuilt, try again`);
+    }
     if (this.durableOk) await this.source.durable!.deleteView(name).catch((err: Error) => this.opts.log(`warning: view ${name}: cannot delete its definition from the source database: ${err.message}`));
     this.opts.log(`view ${name} deleted (was ${v.status})`);
   }

@@ -129,7 +129,11 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
           try {
             got = sortedCanonical((await viewRows(server.url, name, lsn)).rows);
           } catch (e) {
-            if (attempt === 5) result.mismatches.push(`${label}: ${name}: ${(e as Error).message.slice(0, 300)}`);
+            if (attempt === 5) {
+              result.mismatches.push(`${label}: ${name}: ${(e as Error).message.slice(0, 300)}`);
+              const lines = server.output().split('\n').filter((l) => l.includes(name) || /storage|restored|rebuild/.test(l));
+              log(`server log about ${name}:\n${lines.slice(-40).join('\n')}`);
+            }
             await new Promise((res) => setTimeout(res, 2000));
           }
         }
@@ -198,12 +202,14 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
         if (await post(server.url, name, select).then(() => true, () => false)) {
           views.set(name, select);
           result.viewsCreated++;
+          log(`created view ${name}`);
         }
       } else if (r() < 0.3) {
         const name = [...views.keys()].find((n) => n.startsWith('x_'));
         if (name !== undefined && (await http(server.url, 'DELETE', `/v1/views/${name}`).catch(() => null))?.status === 204) {
           views.delete(name);
           result.viewsDeleted++;
+          log(`deleted view ${name}`);
         }
       }
       if (Date.now() >= nextCheck) {

@@ -327,9 +327,14 @@ export class Pipeline {
     if (reason === null) {
       // a normal start: the durable catalog learns what it lacks; a first start gets an epoch
       if (record !== null) {
-        for (const def of await store.listViewDefs()) await durable!.putView(def.name, def);
-        const known = new Set((await store.listViewDefs()).map((d) => d.name));
-        for (const def of record.views as StoredViewDef[]) if (!known.has(def.name)) await durable!.deleteView(def.name);
+        // jsonb keeps keys in its own order: compare with keys sorted
+        const canonical = (d: unknown) =>
+          JSON.stringify(d, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+        const stored = new Map((record.views as StoredViewDef[]).map((d) => [d.name, canonical(d)]));
+        const defs = await store.listViewDefs();
+        for (const def of defs) if (stored.get(def.name) !== canonical(def)) await durable!.putView(def.name, def);
+        const known = new Set(defs.map((d) => d.name));
+        for (const name of stored.keys()) if (!known.has(name)) await durable!.deleteView(name);
       }
       this.epoch = epoch ?? randomUUID();
       if (epoch === null) await store.setEpoch(this.epoch);

@@ -353,15 +353,9 @@ export class RedisStore {
   async logSince(name: string, token: string, currentToken: string): Promise<LogEntry[] | null> {
     if (token === currentToken) return [];
     if (!/^\d+-\d+$/.test(token)) return null;
-    const k = viewKeys(name);
-    const raw = await this.client.sendCommand<[string, string[]][]>(['XRANGE', k.log, `(${token}`, '+']);
-    const entries: LogEntry[] = raw.map(([id, fields]) => {
-      const f = new Map<string, string>();
-      for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-      return { token: id, prev: f.get('prev') ?? '', changes: f.get('changes') ?? '[]' };
-    });
-    if (entries.length === 0 || entries[0]!.prev !== token) return null;
-    return entries;
+    const entries = await this.logAfter(name, token);
+    // the current token is after `token`, so the log must hold something after it
+    return entries === null || entries.length === 0 ? null : entries;
   }
 
   // ---- source checkpoint ----

@@ -48,6 +48,5 @@ export function tooComplex(err: unknown): unknown {
   if (err instanceof RangeError && /call stack/i.test(err.message)) {
     return limitError(`the statement nests expressions too deeply to compile (limits: ${LIMITS.parenDepth} parentheses deep, ${LIMITS.tokens} tokens)`);
   }
-  if (err instanceof SqlError && /Maximum call stack size exceeded/.test(err.message)) return tooComplex(new RangeError('Maximum call stack size exceeded'));
   return err;
 }

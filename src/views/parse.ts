@@ -48,7 +48,8 @@ export function parseCreateView(sql: string): ParsedView {
     if (typeof loc === 'number') {
       throw syntaxErrorAt(sql, head.selectStart + prepared.toOriginal(loc));
     }
-    throw tooComplex(new SqlError('parse_error', `syntax error: ${(e as Error).message}`));
+    if (e instanceof RangeError) throw tooComplex(e);
+    throw new SqlError('parse_error', `syntax error: ${(e as Error).message}`);
   }
   if (Array.isArray(ast)) {
     if (ast.length !== 1) throw new SqlError('unsupported', 'unsupported: more than one statement');

@@ -17,8 +17,7 @@
 import { SqlRuntimeError } from '../../errors.ts';
 import { canonicalJson, resolveCast, rowKey, T } from '../../values/index.ts';
 import { parseJsonb, renderJsonb, type JsonNode } from '../../values/json.ts';
-import type { Row, Value } from '../../values/types.ts';
-import type { SqlType } from '../../values/types.ts';
+import type { Row, SqlType, Value } from '../../values/types.ts';
 import type { KafkaSourceDeclaration } from './declaration.ts';
 
 /** A message's key and value bytes as the broker returned them (null: absent / tombstone). */
@@ -67,6 +66,16 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
     return rowKey(vals, keyTypes);
   };
 
+  /** A JSON value as column i's value; a bad_value error says `what` did not fit. */
+  const value = (i: number, node: JsonNode, what: string): Value => {
+    try {
+      return casts[i]!(literal(node, d.columns[i]!.type));
+    } catch (e) {
+      if (e instanceof SqlRuntimeError || e instanceof MessageError) throw new MessageError('bad_value', `${what}: ${e.message}`);
+      throw e;
+    }
+  };
+
   /** A JSON object's fields as a row of the declared columns. */
   const toRow = (node: JsonNode, what: string): Row => {
     if (node === null || typeof node !== 'object' || !('obj' in node)) throw new MessageError('not_object', `${what} is not a JSON object`);
@@ -74,12 +83,7 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
     return d.columns.map((c, i) => {
       const f = fields.get(c.name);
       if (f === undefined || f === null) return null;
-      try {
-        return casts[i]!(literal(f, c.type));
-      } catch (e) {
-        if (e instanceof SqlRuntimeError || e instanceof MessageError) throw new MessageError('bad_value', `column "${c.name}" (${c.type.display}): ${e.message}`);
-        throw e;
-      }
+      return value(i, f, `column "${c.name}" (${c.type.display})`);
     });
   };
 
@@ -97,12 +101,7 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
     if (d.key.length !== 1) throw new MessageError('missing_key', `the message key must be a JSON object with ${d.key.map((i) => `"${d.columns[i]!.name}"`).join(', ')}`);
     const row: Value[] = new Array<Value>(d.columns.length).fill(null);
     const k = d.key[0]!;
-    try {
-      row[k] = node === null ? null : casts[k]!(literal(node, d.columns[k]!.type));
-    } catch (e) {
-      if (e instanceof SqlRuntimeError || e instanceof MessageError) throw new MessageError('bad_value', `key column "${d.columns[k]!.name}": ${e.message}`);
-      throw e;
-    }
+    row[k] = node === null ? null : value(k, node, `key column "${d.columns[k]!.name}"`);
     return row;
   };
 

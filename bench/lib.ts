@@ -1,9 +1,9 @@
 /**
- * Helpers shared by the benchmarks (bench/run.ts, bench/joins.ts, bench/engine-joins.ts):
+ * Helpers shared by the benchmarks (bench/run.ts, bench/joins.ts, bench/engine-joins.ts, bench/kafka.ts):
  * environment sizes, a seeded PRNG, in-memory table shapes for compileView, the raw
  * pg-logical-replication drain that deltaview's rates are compared with, a deltaview
  * server launcher with its HTTP calls, and the results files (bench/results.json,
- * bench/results-joins.json, and bench/RESULTS.md rendered from both).
+ * bench/results-joins.json, bench/results-kafka.json, and bench/RESULTS.md rendered from them).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
@@ -59,12 +59,12 @@ export async function rawDrain(pgUrl: string, publication: string, slot: string,
 }
 
 /** Starts a deltaview server on a random port against the given services (logs to stderr with DV_LOG=1). */
-export function launcher(pgUrl: string, redisUrl: string, onLog?: (m: string) => void): () => Promise<RunningServer> {
+export function launcher(pgUrl: string, redisUrl: string, onLog?: (m: string) => void, kafkaBrokers: readonly string[] = []): () => Promise<RunningServer> {
   const log = (m: string) => {
     onLog?.(m);
     if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
   };
-  return () => startServer({ pgUrl, redisUrl, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], log });
+  return () => startServer({ pgUrl, redisUrl, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers, kafkaSessionTimeoutMs: 6000, log });
 }
 
 /** POST /v1/views; throws unless 201. */
@@ -124,6 +124,7 @@ export interface JoinResults {
 
 const RESULTS_JSON = new URL('./results.json', import.meta.url);
 const JOINS_JSON = new URL('./results-joins.json', import.meta.url);
+const KAFKA_JSON = new URL('./results-kafka.json', import.meta.url);
 const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
 
 async function readJson(url: URL): Promise<unknown> {
@@ -140,6 +141,12 @@ export async function writeBaseResults(results: Results): Promise<void> {
   await renderResultsMd();
 }
 
+/** Writes bench/results-kafka.json (bench/kafka.ts's figures) and re-renders bench/RESULTS.md. */
+export async function writeKafkaResults(results: Results): Promise<void> {
+  await writeFile(KAFKA_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  await renderResultsMd();
+}
+
 /** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
 export async function writeJoinResults(results: JoinResults): Promise<void> {
   await writeFile(JOINS_JSON, `${JSON.stringify(results, null, 2)}\n`);
@@ -153,6 +160,7 @@ const kvTable = (r: Results) => ['| measure | value |', '| --- | --- |', ...Obje
 async function renderResultsMd(): Promise<void> {
   const base = (await readJson(RESULTS_JSON)) as Results | null;
   const joins = (await readJson(JOINS_JSON)) as JoinResults | null;
+  const kafka = (await readJson(KAFKA_JSON)) as Results | null;
   const parts = ['# Benchmark results (npm run bench)\n'];
   if (base !== null) parts.push('## Filter views, backfill, Redis, latency (bench/run.ts → bench/results.json)\n', kvTable(base), '');
   if (joins !== null) {
@@ -166,6 +174,7 @@ async function renderResultsMd(): Promise<void> {
       '',
     );
   }
+  if (kafka !== null) parts.push('## Kafka: an append topic through an aggregate view (bench/kafka.ts → bench/results-kafka.json)\n', kvTable(kafka), '');
   await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
 }
 

@@ -9,6 +9,8 @@ export interface Config {
   /** null: use redis://127.0.0.1:6379, or start a private redis-server under dataDir when nothing answers there. */
   readonly redisUrl: string | null;
   readonly kafkaBrokers: readonly string[];
+  /** How long a Kafka consumer group waits for a silent member (a server killed without leaving) before reassigning its partitions. */
+  readonly kafkaSessionTimeoutMs: number;
   readonly token: string | null;
   readonly slot: string;
   readonly publication: string;
@@ -22,12 +24,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new Error(`${name} must be a lower-case identifier, got "${value}"`);
     return value;
   };
+  const positive = (name: string, value: string | undefined, dflt: number) => {
+    if (value === undefined || value === '') return dflt;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (milliseconds), got "${value}"`);
+    return n;
+  };
   return {
     port,
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || null,
     redisUrl: env.REDIS_URL || null,
     kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    kafkaSessionTimeoutMs: positive('KAFKA_SESSION_TIMEOUT_MS', env.KAFKA_SESSION_TIMEOUT_MS, 30_000),
     token: env.DELTAVIEW_TOKEN || null,
     slot: ident('DELTAVIEW_SLOT', env.DELTAVIEW_SLOT || 'deltaview'),
     publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),

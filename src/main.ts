@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     slot: cfg.slot,
     publication: cfg.publication,
     kafkaBrokers: cfg.kafkaBrokers,
+    kafkaSessionTimeoutMs: cfg.kafkaSessionTimeoutMs,
     log,
   });
   cleanups.unshift(() => server.stop());

@@ -79,6 +79,8 @@ export interface SourceSnapshot {
 export interface DurableRecord {
   /** The stored view definitions, as put. */
   readonly views: readonly unknown[];
+  /** The stored Kafka source declarations, as put. */
+  readonly sources: readonly unknown[];
   /** The identity of the storage data set the views were last written to; null before the first. */
   readonly epoch: string | null;
   /** The last checkpoint known to be stored in that data set. */
@@ -87,13 +89,15 @@ export interface DurableRecord {
 
 /**
  * Storage that survives the loss of Redis (PostgreSQL: a small schema in the source database):
- * view definitions, and an epoch with the last stored checkpoint, so that the runtime can tell
+ * view definitions and Kafka source declarations, and an epoch with the last stored checkpoint, so that the runtime can tell
  * Redis lost its data or came back from an older backup.
  */
 export interface DurableCatalog {
   load(): Promise<DurableRecord>;
   putView(name: string, def: unknown): Promise<void>;
   deleteView(name: string): Promise<void>;
+  putSource(name: string, def: unknown): Promise<void>;
+  deleteSource(name: string): Promise<void>;
   /** A new data set: its epoch, no checkpoint yet. */
   setEpoch(epoch: string): Promise<void>;
   /** Raises the epoch's stored checkpoint (never lowers it). */

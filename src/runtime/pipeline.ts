@@ -12,17 +12,19 @@
  * a connection can never be overtaken by a later one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Position, Source, SourceTx } from '../cdc/types.ts';
+import type { KafkaBatch } from '../cdc/kafka/source.ts';
+import type { Position, Source, SourceTx, StreamChange } from '../cdc/types.ts';
 import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
-import type { RedisStore, StoredViewDef } from '../storage/redis-store.ts';
+import type { KafkaCommit, RedisStore, StoredViewDef } from '../storage/redis-store.ts';
 import { compileView } from '../views/index.ts';
 import { LIMITS } from '../views/limits.ts';
-import type { SourceChange } from '../views/types.ts';
+import type { SourceChange, TableCatalog, TableInfo } from '../views/types.ts';
 import { backfillView } from './backfill.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { KafkaFeed, partitionKey } from './kafka-feed.ts';
 import { recoverFromStorage } from './recovery.ts';
 import { SourceMapper } from './source-mapping.ts';
-import { newViewState, ViewIndex, type ViewState, type ViewStatus } from './view-state.ts';
+import { newViewState, ViewIndex, type Buffered, type ViewState, type ViewStatus } from './view-state.ts';
 import { ReadWaiters } from './waiters.ts';
 
 export type { ViewStatus } from './view-state.ts';
@@ -35,6 +37,8 @@ export interface PipelineOptions {
   readonly log: (msg: string) => void;
   /** Rows per snapshot fetch during backfills. */
   readonly backfillBatch?: number;
+  /** Kafka sources (none when absent). */
+  readonly kafka?: KafkaFeed;
 }
 
 /** A diff committed for a view: whole source transactions, ready for subscribers. */
@@ -59,6 +63,8 @@ export interface ViewInfo extends Pick<StoredViewDef, 'name' | 'sql' | 'columns'
   readonly lsn: bigint | null;
   readonly error: string | null;
   readonly backfill: { readonly rowsDone: number; readonly rowsEstimated: number; readonly rowsPerSecond: number } | null;
+  /** Per Kafka source the view reads: per partition, the next offset not yet reflected (while running). */
+  readonly offsets: Readonly<Record<string, Readonly<Record<string, string>>>> | null;
 }
 
 const MAX_INFLIGHT = 2000;
@@ -88,6 +94,8 @@ export class Pipeline {
   private readonly listeners: PipelineListener[] = [];
   private readonly waiters = new ReadWaiters();
   private readonly source: Source;
+  /** Kafka sources; `kafka.available` is false without KAFKA_BROKERS. */
+  readonly kafka: KafkaFeed;
   private readonly positions: Checkpointer;
   /** Resolves once everything issued so far has landed and moved `reflected` (the commit queue). */
   private chain: Promise<void> = Promise.resolve();
@@ -103,6 +111,7 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.source = opts.source;
+    this.kafka = opts.kafka ?? new KafkaFeed(null, opts.store, opts.log);
     this.positions = new Checkpointer({
       store: opts.store,
       slot: opts.slot,
@@ -133,6 +142,8 @@ export class Pipeline {
     let checkpoint = historyLost ? null : await store.getCheckpoint();
     const rebuild = await this.checkStorage(checkpoint, confirmed);
     if (rebuild) checkpoint = null;
+    if (this.durableOk) this.kafka.mirror = this.source.durable!;
+    await this.kafka.load();
     const toBackfill: ViewState[] = [];
     let from = checkpoint ?? 0n;
     // every definition first: a view may read views stored after it
@@ -179,6 +190,7 @@ export class Pipeline {
         }
         v.status = 'running';
         v.applied = meta.lsn;
+        v.kafka = new Map(meta.kafka);
         v.liveFrom = meta.lsn;
         if (meta.lsn < from || from === 0n) from = meta.lsn;
       } else {
@@ -204,6 +216,7 @@ export class Pipeline {
       ackPosition: () => this.positions.ackPosition(),
     });
     this.positions.start();
+    await this.kafka.start((b) => this.onKafkaBatch(b));
     for (const v of toBackfill) this.startBackfill(v);
   }
 
@@ -212,6 +225,7 @@ export class Pipeline {
     if (this.stopped) return;
     this.stopped = true;
     await this.source.stop();
+    await this.kafka.stop();
     await this.chain;
     await this.positions.stop();
     this.waiters.cancel();
@@ -239,7 +253,7 @@ export class Pipeline {
     if (this.views.size + this.reserved.size >= LIMITS.views) throw new DeltaviewError('bad_request', `this server maintains ${this.views.size} views; the limit is ${LIMITS.views}`);
     this.reserved.add(name);
     try {
-      for (const t of compiled.sources) await this.source.includeRelation(t);
+      for (const t of compiled.sources) if (!isKafka(t.id)) await this.source.includeRelation(t);
       const def = storedDef(compiled, new Date().toISOString());
       if (!(await this.opts.store.putViewDef(def))) throw new DeltaviewError('already_exists', `view "${name}" already exists`);
       await this.durablePut(def);
@@ -335,6 +349,11 @@ export class Pipeline {
         for (const def of defs) if (stored.get(def.name) !== canonical(def)) await durable!.putView(def.name, def);
         const known = new Set(defs.map((d) => d.name));
         for (const name of stored.keys()) if (!known.has(name)) await durable!.deleteView(name);
+        const storedSources = new Map((record.sources as { name: string }[]).map((d) => [d.name, canonical(d)]));
+        const sources = (await store.listSources()) as { name: string }[];
+        for (const d of sources) if (storedSources.get(d.name) !== canonical(d)) await durable!.putSource(d.name, d);
+        const declared = new Set(sources.map((d) => d.name));
+        for (const name of storedSources.keys()) if (!declared.has(name)) await durable!.deleteSource(name);
       }
       this.epoch = epoch ?? randomUUID();
       if (epoch === null) await store.setEpoch(this.epoch);
@@ -342,6 +361,7 @@ export class Pipeline {
       return false;
     }
     log(`storage: ${reason}; rebuilding every view from a fresh snapshot`);
+    if (record !== null) for (const d of record.sources as { name: string }[]) await store.putSource(d.name, d);
     if (record !== null && record.views.length > 0) {
       const keep = new Set((record.views as StoredViewDef[]).map((d) => d.name));
       for (const def of await store.listViewDefs()) if (!keep.has(def.name)) await store.deleteView(def.name);
@@ -364,6 +384,7 @@ export class Pipeline {
     const epoch = await store.getEpoch();
     if (epoch !== null && epoch === this.epoch) return false;
     log(`storage: Redis no longer holds the data the views were written to (${epoch === null ? 'it lost its data' : 'another data set'}); rebuilding every view from a fresh snapshot`);
+    await this.kafka.storeDeclarations();
     for (const v of this.views.values()) await store.replaceViewDef(v.def);
     this.epoch = randomUUID();
     await store.setEpoch(this.epoch);
@@ -414,7 +435,7 @@ export class Pipeline {
       else if (was.columns.join() !== t.columns.join()) out.push(`columns of source table ${t.table} changed (${was.columns.join(', ')} → ${t.columns.join(', ')})`);
     }
     for (const t of compiled.sources) {
-      if (await this.source.includeRelation(t)) out.push(`source table "${t.schema}"."${t.name}" was not streamed completely (not in the publication, or REPLICA IDENTITY not FULL)`);
+      if (!isKafka(t.id) && (await this.source.includeRelation(t))) out.push(`source table "${t.schema}"."${t.name}" was not streamed completely (not in the publication, or REPLICA IDENTITY not FULL)`);
     }
     return out;
   }
@@ -422,8 +443,46 @@ export class Pipeline {
   /** The views a new or restored view may read by name. */
   private readonly viewCatalog = { lookup: (name: string) => this.views.get(name)?.def.sql };
 
+  /** PostgreSQL tables and Kafka sources, as views name them: a Kafka source by its name, or as kafka.<name>. */
+  private readonly catalog: TableCatalog = {
+    lookup: async (schema, name) => {
+      if (schema === null || schema === 'kafka') {
+        const t = this.kafka.table(name);
+        if (t !== undefined || schema === 'kafka') return t;
+      }
+      return this.source.catalog.lookup(schema, name);
+    },
+  };
+
   private compile(sql: string): Promise<NonNullable<ViewState['compiled']>> {
-    return compileView(sql, this.source.catalog, this.source.settings(), this.viewCatalog);
+    return compileView(sql, this.catalog, this.source.settings(), this.viewCatalog);
+  }
+
+  /** Declares a Kafka source (POST /v1/sources). */
+  async declareSource(body: unknown): Promise<void> {
+    await this.kafka.declare(body, async (name) => (await this.source.catalog.lookup(null, name)) !== undefined);
+  }
+
+  /** The PostgreSQL tables views can read. */
+  async postgresTables(): Promise<{ schema: string; name: string }[]> {
+    return (await this.source.catalog.list?.()) ?? [];
+  }
+
+  /** A PostgreSQL table by name (as a view would resolve it), or undefined. */
+  postgresTable(schema: string | null, name: string): Promise<TableInfo | undefined> {
+    return this.source.catalog.lookup(schema, name);
+  }
+
+  /** The views reading a relation. */
+  readersOf(relationId: string): string[] {
+    return [...this.views.reading([relationId])].map((v) => v.def.name).sort();
+  }
+
+  /** Deletes a Kafka source; a conflict while a view reads it. */
+  async deleteSource(name: string): Promise<void> {
+    const readers = [...this.views.values()].filter((v) => (v.compiled?.sources ?? []).some((t) => t.id === `kafka:${name}`) || v.def.sources?.some((t) => t.id === `kafka:${name}`));
+    if (readers.length > 0) throw new DeltaviewError('conflict', `source "${name}" is read by ${readers.map((v) => `"${v.def.name}"`).join(', ')}; delete ${readers.length > 1 ? 'those views' : 'that view'} first`);
+    await this.kafka.undeclare(name);
   }
 
   private state(name: string): ViewState {
@@ -442,7 +501,24 @@ export class Pipeline {
       lsn: this.viewReflected(v),
       error: v.error,
       backfill: v.status === 'backfilling' ? v.backfill : null,
+      offsets: this.kafkaOffsets(v),
     };
+  }
+
+  /** The stored position of every Kafka source a running view reads (the view reflects at least that). */
+  private kafkaOffsets(v: ViewState): Record<string, Record<string, string>> | null {
+    const kafka = (v.compiled?.sources ?? []).filter((t) => isKafka(t.id));
+    if (kafka.length === 0 || v.status !== 'running') return null;
+    const out: Record<string, Record<string, string>> = {};
+    for (const t of kafka) {
+      const o: Record<string, string> = {};
+      for (const [p, n] of this.kafka.offsets(t.name)) {
+        const own = v.kafka.get(partitionKey(t.name, p));
+        o[String(p)] = String(own !== undefined && own > n ? own : n);
+      }
+      out[t.name] = o;
+    }
+    return out;
   }
 
   private viewReflected(v: ViewState): Position | null {
@@ -480,9 +556,7 @@ export class Pipeline {
       }
       if (v.status === 'backfilling') {
         const buf = v.buffer;
-        if (buf && changes.length > 0 && (buf.length === 0 || buf[buf.length - 1]!.endLsn < tx.endLsn)) {
-          buf.push({ endLsn: tx.endLsn, changes });
-        }
+        if (buf && changes.length > 0 && lastBufferedLsn(buf) < tx.endLsn) buf.push({ endLsn: tx.endLsn, changes });
         continue;
       }
       v.applied = tx.endLsn;
@@ -494,24 +568,87 @@ export class Pipeline {
   }
 
   /**
-   * Runs the view's dataflow on one transaction and commits the result; null when nothing
-   * changed. The promise resolves true once committed, false when the commit failed (storage
-   * recovery has then been started).
+   * One Kafka batch of one partition: fed to every view reading its source (each skipping the
+   * offsets it already reflects), then, once those commits landed, stored as the source's position.
    */
-  private apply(v: ViewState, lsn: Position, changes: readonly SourceChange[]): Promise<boolean> | null {
+  private onKafkaBatch(b: KafkaBatch): void {
+    if (this.recovering) return;
+    const part = partitionKey(b.source, b.partition);
+    const commits: Promise<boolean>[] = [];
+    for (const v of this.views.reading([`kafka:${b.source}`])) {
+      if (v.status === 'failed' || !v.mapper) continue;
+      const from = v.kafka.get(part) ?? 0n;
+      if (b.nextOffset <= from) continue;
+      const { raw, offsets } = fromOffset(b.changes, b.offsets, from);
+      if (v.status === 'backfilling') {
+        v.buffer?.push({ partition: part, nextOffset: b.nextOffset, raw, offsets });
+        continue;
+      }
+      const p = this.applyKafka(v, b.source, b.partition, b.nextOffset, raw);
+      if (p) commits.push(p);
+    }
+    const prev = this.chain;
+    this.chain = Promise.all([prev, ...commits])
+      .then((done) => {
+        if (this.recovering || done.includes(false)) return;
+        this.kafka.note(b);
+        return this.flushKafka();
+      })
+      .catch((err: Error) => this.onStoreFailure(err));
+  }
+
+  /** Stores the Kafka sources' positions that no backfill holds back. */
+  private flushKafka(): Promise<void> {
+    return this.kafka.flush((source) => {
+      for (const v of this.views.reading([`kafka:${source}`])) if (v.hold !== null) return true;
+      return false;
+    });
+  }
+
+  /** Feeds a view the changes of a Kafka batch from `nextOffset`'s partition; the commit, or null (see apply). */
+  private applyKafka(v: ViewState, source: string, partition: number, nextOffset: bigint, raw: readonly StreamChange[]): Promise<boolean> | null {
+    v.kafka.set(partitionKey(source, partition), nextOffset);
+    if (raw.length === 0) return null;
+    const changes = v.mapper!.changesFor({ commitLsn: 0n, endLsn: 0n, changes: raw });
+    if (!Array.isArray(changes)) {
+      void this.failView(v, changes.error);
+      return null;
+    }
+    if (changes.length === 0) return null;
+    return this.apply(v, v.applied, changes, { source, partition, nextOffset });
+  }
+
+  /**
+   * Runs the view's dataflow on one transaction (or Kafka batch) and commits the result; null
+   * when nothing changed. The promise resolves true once committed, false when the commit failed
+   * (storage recovery has then been started).
+   */
+  private apply(v: ViewState, lsn: Position, changes: readonly SourceChange[], kafka?: Omit<KafkaCommit, 'logId'>): Promise<boolean> | null {
     let delta;
     try {
       delta = v.compiled!.step(changes);
     } catch (err) {
       if (!(err instanceof SqlRuntimeError)) this.opts.log(`view ${v.def.name}: internal error: ${(err as Error).stack}`);
-      void this.failView(v, `evaluating the view failed at ${this.source.formatPosition(lsn)}: ${(err as Error).message}`);
+      const at = kafka === undefined ? this.source.formatPosition(lsn) : `offset ${kafka.nextOffset - 1n} of ${kafka.source} partition ${kafka.partition}`;
+      void this.failView(v, `evaluating the view failed at ${at}: ${(err as Error).message}`);
       return null;
     }
     if (!delta) return null;
+    // diff-log ids: `<lsn>-0` for a transaction; a Kafka batch takes the next id after the last one
+    if (kafka === undefined) {
+      v.logMs = lsn;
+      v.logSeq = 0;
+    } else {
+      const ms = lsn > v.logMs ? lsn : v.logMs;
+      v.logSeq = ms === v.logMs ? v.logSeq + 1 : 1;
+      v.logMs = ms;
+      lsn = ms;
+    }
     this.inflight++;
-    if (this.inflight > MAX_INFLIGHT) this.source.pause();
+    if (this.inflight > MAX_INFLIGHT) this.pauseSources();
     const name = v.def.name;
-    return this.opts.store.commit(name, lsn, v.seq++, delta).then(
+    const position = kafka === undefined ? undefined : { ...kafka, logId: `${v.logMs}-${v.logSeq}` };
+    return this.opts.store.commit(name, lsn, v.seq++, delta, position).then(
       (res) => {
         this.released();
         if (res) this.publish(v, { view: name, token: res.token, prev: res.prev, lsn, changes: res.changes });
@@ -532,7 +669,15 @@ export class Pipeline {
 
   private released(): void {
     if (this.inflight > 0) this.inflight--;
-    if (this.inflight < MAX_INFLIGHT / 4) this.source.resume();
+    if (this.inflight < MAX_INFLIGHT / 4) {
+      this.source.resume();
+      this.kafka.resume();
+    }
+  }
+
+  private pauseSources(): void {
+    this.source.pause();
+    this.kafka.pause();
   }
 
   /** Advances `reflected` to `p` once everything issued before (and `commits`) has resolved. */
@@ -597,31 +742,45 @@ export class Pipeline {
   private async backfill(v: ViewState, gen: number): Promise<void> {
     const name = v.def.name;
     const alive = () => this.views.get(name) === v && !this.stopped && v.status === 'backfilling' && v.backfillGen === gen;
-    const snapshotLsn = await backfillView(v, {
+    const point = await backfillView(v, {
       source: this.source,
+      kafka: this.kafka,
+      catalog: this.catalog,
       views: this.viewCatalog,
       store: this.opts.store,
       log: this.opts.log,
       batch: this.opts.backfillBatch ?? 5000,
       alive,
     });
-    if (snapshotLsn === null || !alive()) return;
+    if (point === null || !alive()) return;
     this.views.reindex(v);
     if (this.recovering) throw new Error('storage is recovering');
     // Synchronously hand over from the buffer to the live stream: no transaction can slip between.
+    const snapshotLsn = point.lsn;
     v.status = 'running';
     v.seq = 0;
     v.lastToken = `${snapshotLsn}-0`;
+    v.logMs = snapshotLsn;
+    v.logSeq = 0;
+    v.applied = snapshotLsn;
+    v.kafka = new Map(point.kafka);
     const commits: Promise<boolean>[] = [];
     let last = snapshotLsn;
     for (const b of v.buffer ?? []) {
-      if (b.endLsn <= snapshotLsn) continue; // already in the snapshot
-      const p = this.apply(v, b.endLsn, b.changes);
+      let p: Promise<boolean> | null;
+      if ('endLsn' in b) {
+        if (b.endLsn <= snapshotLsn) continue; // already in the snapshot
+        p = this.apply(v, b.endLsn, b.changes);
+        last = v.applied = b.endLsn;
+      } else {
+        const from = v.kafka.get(b.partition) ?? 0n;
+        if (b.nextOffset <= from) continue; // in the snapshot
+        const [source, partition] = splitPartition(b.partition);
+        p = this.applyKafka(v, source, partition, b.nextOffset, fromOffset(b.raw, b.offsets, from).raw);
+      }
       if (p) commits.push(p);
-      last = b.endLsn;
     }
     v.buffer = null;
-    v.applied = last;
     v.backfill = null;
     const prev = this.chain;
     this.chain = Promise.all([prev, ...commits]).then((done) => {
@@ -634,6 +793,7 @@ export class Pipeline {
       v.hold = null;
       v.backfillFailures = 0;
       v.liveFrom = last;
+      void this.flushKafka().catch((err: Error) => this.onStoreFailure(err));
       if (this.waiters.settleReached(this.reflectedByName, name)) this.source.requestPosition();
     });
   }
@@ -667,6 +827,7 @@ export class Pipeline {
       drain: () => this.chain,
       setRecovering: (on) => this.setRecovering(on),
       restoreState: (v) => this.restoreState(v),
+      kafka: this.kafka,
       rebuildIfLost: () => this.rebuildIfLost(),
       publish: (v, e) => this.publish(v, e),
       gone: (view, code, message) => {
@@ -683,4 +844,28 @@ export class Pipeline {
       this.chain = Promise.resolve();
     }
   }
+}
+
+const isKafka = (relationId: string) => relationId.startsWith('kafka:');
+
+/** The PostgreSQL position of the last transaction a backfill buffer holds (0 when none). */
+function lastBufferedLsn(buf: readonly Buffered[]): Position {
+  for (let i = buf.length - 1; i >= 0; i--) {
+    const b = buf[i]!;
+    if ('endLsn' in b) return b.endLsn;
+  }
+  return 0n;
+}
+
+/** The changes of a Kafka batch that came from `from` or later. */
+function fromOffset(raw: readonly StreamChange[], offsets: readonly bigint[], from: bigint): { raw: readonly StreamChange[]; offsets: readonly bigint[] } {
+  if (offsets.length === 0 || offsets[0]! >= from) return { raw, offsets };
+  const keep = offsets.map((o, i) => (o >= from ? i : -1)).filter((i) => i >= 0);
+  return { raw: keep.map((i) => raw[i]!), offsets: keep.map((i) => offsets[i]!) };
+}
+
+/** `<source>:<partition>` back into its parts. */
+function splitPartition(key: string): [string, number] {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
 }

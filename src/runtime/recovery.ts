@@ -11,14 +11,17 @@
 import type { Position, Source } from '../cdc/types.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import type { Checkpointer } from './checkpointer.ts';
+import type { KafkaFeed } from './kafka-feed.ts';
 import type { DiffEvent } from './pipeline.ts';
-import type { ViewState } from './view-state.ts';
+import { parseLogId, type ViewState } from './view-state.ts';
 
 /** What recovery needs of the runtime. */
 export interface RecoveryHost {
   readonly store: RedisStore;
   readonly source: Source;
   readonly positions: Checkpointer;
+  /** The Kafka sources: stopped with the source, restarted from their stored positions. */
+  readonly kafka: Pick<KafkaFeed, 'stop' | 'restartFromStore'>;
   readonly log: (m: string) => void;
   views(): Iterable<ViewState>;
   stopped(): boolean;
@@ -37,6 +40,7 @@ export interface RecoveryHost {
 export async function recoverFromStorage(host: RecoveryHost): Promise<void> {
   let delay = 200;
   await host.source.stop();
+  await host.kafka.stop();
   await host.drain();
   while (!host.stopped()) {
     try {
@@ -49,6 +53,8 @@ export async function recoverFromStorage(host: RecoveryHost): Promise<void> {
         // in-memory operator state may be ahead of what was stored: rebuild it from storage
         await host.restoreState(v);
         v.applied = meta.lsn;
+        v.kafka = new Map(meta.kafka);
+        [v.logMs, v.logSeq] = parseLogId(meta.token);
         v.liveFrom = meta.lsn;
         v.seq = meta.seq;
         v.hold = null;
@@ -56,6 +62,7 @@ export async function recoverFromStorage(host: RecoveryHost): Promise<void> {
         await republish(host, v, meta.token);
       }
       host.positions.rewind(from);
+      await host.kafka.restartFromStore();
       host.setRecovering(false);
       await host.source.restart();
       host.log(`stream restarted from ${host.source.formatPosition(host.positions.resumePosition())}`);

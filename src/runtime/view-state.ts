@@ -3,7 +3,7 @@
  * backfill progress) and the index of views by the relations they read, so
  * that a transaction costs nothing for views that do not read its tables.
  */
-import type { Position } from '../cdc/types.ts';
+import type { Position, StreamChange } from '../cdc/types.ts';
 import type { StoredViewDef } from '../storage/redis-store.ts';
 import type { CompiledView, SourceChange } from '../views/types.ts';
 import type { SourceMapper } from './source-mapping.ts';
@@ -20,8 +20,13 @@ export interface ViewState {
   applied: Position;
   /** Set once the view is live; its reflected position is max(liveFrom, the runtime's reflected). */
   liveFrom: Position | null;
-  /** Transactions for the view's relations that arrived while it was backfilling. */
-  buffer: { endLsn: Position; changes: SourceChange[] }[] | null;
+  /** Per Kafka partition (`<source>:<partition>`), the view has been fed every message before this offset. */
+  kafka: Map<string, bigint>;
+  /** The id of the last diff-log entry issued (`<logMs>-<logSeq>`): Kafka batches get ids after it. */
+  logMs: bigint;
+  logSeq: number;
+  /** Transactions and Kafka batches for the view's relations that arrived while it was backfilling. */
+  buffer: Buffered[] | null;
   backfill: { rowsDone: number; rowsEstimated: number; rowsPerSecond: number } | null;
   /** While backfilling: the source must not be acknowledged past this (it exists only in memory). */
   hold: Position | null;
@@ -35,11 +40,17 @@ export interface ViewState {
   backfillGen: number;
 }
 
+/** A PostgreSQL transaction's share of a view, or a Kafka batch (with each change's offset) kept during a backfill. */
+export type Buffered =
+  | { readonly endLsn: Position; readonly changes: SourceChange[] }
+  | { readonly partition: string; readonly nextOffset: bigint; readonly raw: readonly StreamChange[]; readonly offsets: readonly bigint[] };
+
 /** A fresh record for a view (failed until restored or backfilled). */
 export function newViewState(def: StoredViewDef, seq: number, lastToken: string | null, error: string | null): ViewState {
+  const [ms, n] = parseLogId(lastToken);
   return {
     def, compiled: null, mapper: null, status: 'failed', error,
-    applied: 0n, liveFrom: null, buffer: null, backfill: null,
+    applied: 0n, kafka: new Map(), logMs: ms, logSeq: n, liveFrom: null, buffer: null, backfill: null,
     hold: null, seq, lastToken, backfillFailures: 0, backfillGen: 0,
   };
 }
@@ -107,4 +118,10 @@ export class ViewIndex {
     for (const id of this.relationsOf.get(v) ?? []) this.byRelation.get(id)?.delete(v);
     this.relationsOf.delete(v);
   }
+}
+
+/** A diff-log id `<ms>-<seq>` (a token) as numbers; 0-0 for none. */
+export function parseLogId(token: string | null): [bigint, number] {
+  const m = /^(\d+)-(\d+)$/.exec(token ?? '');
+  return m === null ? [0n, 0] : [BigInt(m[1]!), Number(m[2]!)];
 }

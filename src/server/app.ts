@@ -9,6 +9,7 @@ import { DeltaviewError } from '../errors.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { errorBody } from './errors.ts';
+import { sourceRoutes } from './sources.ts';
 
 export interface AppDeps {
   readonly pipeline: Pipeline;
@@ -92,15 +93,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
-  app.post('/v1/sources', async (c) => {
-    await readJson(c);
-    if (deps.kafkaBrokers.length === 0) {
-      throw new DeltaviewError('bad_request', 'Kafka sources are unavailable: KAFKA_BROKERS is not set');
-    }
-    throw new DeltaviewError('unsupported', 'Kafka sources are not implemented in this version of deltaview');
-  });
-
-  app.get('/v1/sources', (c) => json(c, 200, { sources: [] }));
+  sourceRoutes(app, pipeline, readJson);
 
   return app;
 }
@@ -119,6 +112,7 @@ export async function viewObject(v: ViewInfo, store: RedisStore): Promise<Record
   };
   if (v.error !== null && v.status === 'failed') o.error = v.error;
   if (v.backfill) o.backfill = { rows_done: v.backfill.rowsDone, rows_estimated: v.backfill.rowsEstimated, rows_per_second: v.backfill.rowsPerSecond };
+  if (v.offsets !== null) o.offsets = v.offsets;
   return o;
 }
 

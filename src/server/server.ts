@@ -6,7 +6,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { KafkaSource } from '../cdc/kafka/source.ts';
 import { PgSource } from '../cdc/pg/source.ts';
+import { KafkaFeed } from '../runtime/kafka-feed.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
 import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
@@ -21,6 +23,8 @@ export interface ServerOptions {
   readonly slot: string;
   readonly publication: string;
   readonly kafkaBrokers: readonly string[];
+  /** How long the Kafka group waits for a silent member (tests shorten it). */
+  readonly kafkaSessionTimeoutMs?: number;
   readonly log: (m: string) => void;
 }
 
@@ -35,7 +39,10 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await RedisStore.connect(opts.redisUrl, opts.log);
   const source = new PgSource({ url: opts.pgUrl, slot: opts.slot, publication: opts.publication, log: opts.log });
-  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log });
+  // one consumer group per deployment (named after the replication slot, which is per deployment too)
+  const kafkaSource = opts.kafkaBrokers.length === 0 ? null : new KafkaSource({ brokers: opts.kafkaBrokers, groupId: `deltaview-${opts.slot}`, log: opts.log, sessionTimeoutMs: opts.kafkaSessionTimeoutMs });
+  const kafka = new KafkaFeed(kafkaSource, store, opts.log);
+  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log, kafka });
   try {
     await pipeline.start();
   } catch (err) {

@@ -14,10 +14,22 @@
  *                                     id "<lsn as decimal>-0", fields prev (previous token), changes (JSON array)
  *   dv:{v:NAME}:state         hash    stateful views only: "<source index>:<row key>" -> JSON [count, value texts…],
  *                                     the input rows its joins/aggregates were fed, as of meta.lsn
+ *                                     (meta also holds "k:<source>:<partition>" -> 16-hex Kafka offset: every message
+ *                                     before it is reflected in the view)
+ *   dv:sources                hash    Kafka source name -> JSON declaration (as POST /v1/sources took it)
+ *   dv:{s:NAME}:offsets       hash    partition -> 16-hex offset the source has been read to (its keyed rows are as of it)
+ *   dv:{s:NAME}:keyed         hash    upsert/keyed Debezium sources: message key -> JSON [value texts…], the row the key holds
  */
 export const LAYOUT_KEY = 'dv:layout';
 export const VIEWS_KEY = 'dv:views';
 export const PG_SOURCE_KEY = 'dv:source:pg';
+export const SOURCES_KEY = 'dv:sources';
+
+/** A Kafka source's keys (names are lower-case identifiers, so the hash tag is unambiguous). */
+export function sourceKeys(name: string): { readonly offsets: string; readonly keyed: string } {
+  const tag = `{s:${name}}`;
+  return { offsets: `dv:${tag}:offsets`, keyed: `dv:${tag}:keyed` };
+}
 
 export interface ViewKeys {
   readonly rows: string;

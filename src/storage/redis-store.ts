@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
-import { PG_SOURCE_KEY, VIEWS_KEY, viewKeys } from './keys.ts';
+import { PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
-import { BUMP, COMMIT, PAGE, SETTLE, SNAPSHOT } from './scripts.ts';
+import { BUMP, COMMIT, KAFKA_ADVANCE, PAGE, SETTLE, SNAPSHOT } from './scripts.ts';
 
 /** The part of a node-redis client the store uses (all commands go through sendCommand). */
 interface Client {
@@ -43,6 +43,8 @@ export interface StoredViewMeta {
   readonly error: string | null;
   /** Number of commits since the backfill: the sequence number the next commit must carry. */
   readonly seq: number;
+  /** Per Kafka partition (`<source>:<partition>`), the offset before which every message is reflected. */
+  readonly kafka: ReadonlyMap<string, bigint>;
 }
 
 /**
@@ -72,7 +74,7 @@ class Script {
   }
 }
 
-const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), bump: new Script(BUMP) };
+const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), bump: new Script(BUMP), kafka: new Script(KAFKA_ADVANCE) };
 
 export class RedisStore {
   private constructor(readonly client: Client) {}
@@ -139,14 +141,22 @@ export class RedisStore {
   }
 
   async getMeta(name: string): Promise<StoredViewMeta> {
-    const k = viewKeys(name);
-    const [status, lsn, token, error, seq] = await this.client.sendCommand<(string | null)[]>(['HMGET', k.meta, 'status', 'lsn', 'token', 'error', 'seq']);
+    const flat = await this.client.sendCommand<string[]>(['HGETALL', viewKeys(name).meta]);
+    const f = new Map<string, string>();
+    const kafka = new Map<string, bigint>();
+    for (let i = 0; i < flat.length; i += 2) {
+      const field = flat[i]!;
+      if (field.startsWith('k:')) kafka.set(field.slice(2), BigInt(`0x${flat[i + 1]!}`));
+      else f.set(field, flat[i + 1]!);
+    }
+    const lsn = f.get('lsn');
     return {
-      status: (status as StoredViewMeta['status']) ?? null,
+      status: (f.get('status') as StoredViewMeta['status']) ?? null,
       lsn: lsn ? BigInt(`0x${lsn}`) : null,
-      token: token ?? null,
-      error: error ?? null,
-      seq: Number(seq ?? 0),
+      token: f.get('token') ?? null,
+      error: f.get('error') ?? null,
+      seq: Number(f.get('seq') ?? 0),
+      kafka,
     };
   }
 
@@ -224,10 +234,11 @@ export class RedisStore {
   }
 
   /** Flips the view to running at snapshot position `lsn` in one step. */
-  async finishBackfill(name: string, lsn: bigint): Promise<string> {
+  async finishBackfill(name: string, lsn: bigint, kafka: ReadonlyMap<string, bigint> = new Map()): Promise<string> {
     const k = viewKeys(name);
     const token = `${lsn}-0`;
-    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token, 'seq', '0']);
+    const offsets = [...kafka].flatMap(([part, offset]) => [`k:${part}`, hex(offset)]);
+    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token, 'seq', '0', ...offsets]);
     return token;
   }
 
@@ -243,10 +254,20 @@ export class RedisStore {
    * A transaction already applied (a replay) changes nothing and resolves to its stored log entry;
    * null when there is none, when only operator state changed, or when the view is gone. Rejects when `seq` does not follow the stored one.
    */
-  async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta): Promise<CommitResult | null> {
+  async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta, kafka?: KafkaCommit): Promise<CommitResult | null> {
     const k = viewKeys(name);
     const rendered = renderChanges(delta);
-    const args: string[] = [hex(lsn), lsn.toString(), delta.reset ? '1' : '0', String(LOG_MAX), rendered, String(seq), String(delta.changes.length)];
+    const args: string[] = [
+      hex(lsn),
+      kafka?.logId ?? `${lsn}-0`,
+      delta.reset ? '1' : '0',
+      String(LOG_MAX),
+      rendered,
+      String(seq),
+      String(delta.changes.length),
+      kafka === undefined ? '' : kafkaField(kafka.source, kafka.partition),
+      kafka === undefined ? '' : hex(kafka.nextOffset),
+    ];
     for (const c of delta.changes) {
       switch (c.op) {
         case 'insert':
@@ -358,6 +379,58 @@ export class RedisStore {
     return entries === null || entries.length === 0 ? null : entries;
   }
 
+  // ---- Kafka sources ----
+
+  /** Every stored Kafka source declaration. */
+  async listSources(): Promise<unknown[]> {
+    const all = await this.client.sendCommand<string[]>(['HGETALL', SOURCES_KEY]);
+    const out: unknown[] = [];
+    for (let i = 1; i < all.length; i += 2) out.push(JSON.parse(all[i]!));
+    return out;
+  }
+
+  /** Stores a declaration; false when one of that name exists. */
+  async putSource(name: string, declaration: unknown): Promise<boolean> {
+    return (await this.client.sendCommand<number>(['HSETNX', SOURCES_KEY, name, JSON.stringify(declaration)])) === 1;
+  }
+
+  async deleteSource(name: string): Promise<void> {
+    const k = sourceKeys(name);
+    await this.client.sendCommand(['DEL', k.offsets, k.keyed]);
+    await this.client.sendCommand(['HDEL', SOURCES_KEY, name]);
+  }
+
+  /** How far a Kafka source was read (per partition) and, for keyed sources, what each key holds as of that. */
+  async readKafkaState(name: string): Promise<{ offsets: Map<number, bigint>; keyed: [string, string][] }> {
+    const k = sourceKeys(name);
+    const flat = await this.client.sendCommand<string[]>(['HGETALL', k.offsets]);
+    const offsets = new Map<number, bigint>();
+    for (let i = 0; i < flat.length; i += 2) offsets.set(Number(flat[i]), BigInt(`0x${flat[i + 1]!}`));
+    const keyed: [string, string][] = [];
+    let cursor = '0';
+    do {
+      const [next, page] = await this.client.sendCommand<[string, string[]]>(['HSCAN', k.keyed, cursor, 'COUNT', '10000']);
+      cursor = next;
+      for (let i = 0; i < page.length; i += 2) keyed.push([page[i]!, page[i + 1]!]);
+    } while (cursor !== '0');
+    return { offsets, keyed };
+  }
+
+  /** Records a Kafka source read to the given offsets (per partition), with the rows of the keys touched meanwhile ('' : none), in one step. */
+  async advanceKafka(name: string, offsets: readonly (readonly [number, bigint])[], keyed: readonly (readonly [string, string])[]): Promise<void> {
+    const k = sourceKeys(name);
+    const args = [String(offsets.length), ...offsets.flatMap(([p, o]) => [String(p), hex(o)]), ...keyed.flat()];
+    await this.evalsha(scripts.kafka, [k.offsets, k.keyed], args);
+  }
+
+  /** Replaces a Kafka source's whole stored state (after storage lost it). */
+  async replaceKafkaState(name: string, offsets: ReadonlyMap<number, bigint>, keyed: readonly (readonly [string, string])[]): Promise<void> {
+    const k = sourceKeys(name);
+    await this.client.sendCommand(['DEL', k.offsets, k.keyed]);
+    for (let i = 0; i < keyed.length; i += 1000) await this.client.sendCommand(['HSET', k.keyed, ...keyed.slice(i, i + 1000).flat()]);
+    if (offsets.size > 0) await this.client.sendCommand(['HSET', k.offsets, ...[...offsets].flatMap(([p, o]) => [String(p), hex(o)])]);
+  }
+
   // ---- source checkpoint ----
 
   /** The identity of this Redis data set (null: none, e.g. after Redis lost its data). */
@@ -386,6 +459,21 @@ export class RedisStore {
       this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'checkpoint', h, 'slot', slot]),
     ]);
   }
+}
+
+/** Where a commit of a Kafka batch stands: the partition it came from and the diff-log entry id to write. */
+export interface KafkaCommit {
+  readonly source: string;
+  readonly partition: number;
+  /** The partition's offset after the batch. */
+  readonly nextOffset: bigint;
+  /** The diff-log entry id (`<lsn>-<n>`), above every id the view's log holds. */
+  readonly logId: string;
+}
+
+/** The view meta field holding a Kafka partition's offset: everything before it is reflected. */
+function kafkaField(source: string, partition: number): string {
+  return `k:${source}:${partition}`;
 }
 
 /** A commit found storage without the view it was written for (Redis lost or replaced its data). */

@@ -6,10 +6,14 @@
 /**
  * Commit one source transaction's effect on one view.
  * KEYS: rows, keys, meta, log, state.
- * ARGV: [1] lsn as 16 hex, [2] lsn as decimal (stream id), [3] reset '1'|'0', [4] log max length,
+ * ARGV: [1] lsn as 16 hex, [2] the diff-log entry id, [3] reset '1'|'0', [4] log max length,
  *       [5] client-rendered change objects joined by ',' (may be ''), [6] expected commit sequence number,
- *       [7] n = number of row changes, then n triples op ('i'|'u'|'d'), key, row JSON,
+ *       [7] n = number of row changes, [8] '' for a PostgreSQL transaction, else the meta field of
+ *       the Kafka partition a batch came from (`k:<source>:<partition>`), [9] that batch's next
+ *       offset as 16 hex, then n triples op ('i'|'u'|'d'), key, row JSON,
  *       then pairs of state field, value ('' deletes the field).
+ * A PostgreSQL transaction is a replay when the stored lsn covers it; a Kafka batch when the
+ * partition's stored offset does (it writes that offset, not the lsn).
  * The sequence number makes commits land only in the order they were issued: if an earlier commit
  * was lost with a dropped connection, a later one is refused ('gap') instead of overtaking it.
  * Returns, for a position already stored (a replayed transaction), the diff-log entry it wrote
@@ -19,11 +23,15 @@
  * (may be '')}.
  */
 export const COMMIT = `
-local cur = redis.call('HGET', KEYS[3], 'lsn')
-if cur and cur >= ARGV[1] then
+local kafka = ARGV[8] ~= ''
+local posField, pos = 'lsn', ARGV[1]
+if kafka then posField, pos = ARGV[8], ARGV[9] end
+local cur = redis.call('HGET', KEYS[3], posField)
+if cur and cur >= pos then
   -- already applied: hand back its diff-log entry (if it made one) so a diff whose reply was
   -- lost on the way to the server still reaches subscribers (they drop what they already have)
-  local id = ARGV[2] .. '-0'
+  if kafka then return false end
+  local id = ARGV[2]
   local e = redis.call('XRANGE', KEYS[4], id, id)
   if #e == 0 then return false end
   local f = e[1][2]
@@ -37,16 +45,16 @@ if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
 local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
 if seq ~= ARGV[6] then return 'gap' end
 local n = tonumber(ARGV[7])
-local stateFrom = 8 + 3 * n
+local stateFrom = 10 + 3 * n
 local function writeState()
   for i = stateFrom, #ARGV, 2 do
     if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[5], ARGV[i]) else redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
   end
 end
-local id = ARGV[2] .. '-0'
+local id = ARGV[2]
 if n == 0 and ARGV[3] ~= '1' then
   writeState()
-  redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'seq', tostring(tonumber(seq) + 1))
+  redis.call('HSET', KEYS[3], posField, pos, 'seq', tostring(tonumber(seq) + 1))
   return 'state'
 end
 local resetPart = ''
@@ -66,7 +74,7 @@ local prev = redis.call('HGET', KEYS[3], 'token') or ''
 -- the log entry first: if anything could fail it is this, and then nothing has been written yet
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
-for i = 8, stateFrom - 1, 3 do
+for i = 10, stateFrom - 1, 3 do
   local op = ARGV[i]
   local k = ARGV[i + 1]
   if op == 'd' then
@@ -78,7 +86,7 @@ for i = 8, stateFrom - 1, 3 do
   end
 end
 writeState()
-redis.call('HSET', KEYS[3], 'lsn', ARGV[1], 'token', id, 'seq', tostring(tonumber(seq) + 1))
+redis.call('HSET', KEYS[3], posField, pos, 'token', id, 'seq', tostring(tonumber(seq) + 1))
 return {id, prev, resetPart}
 `;
 
@@ -129,5 +137,22 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 local cur = redis.call('HGET', KEYS[1], 'lsn')
 if cur and cur >= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'lsn', ARGV[1])
+return 1
+`;
+
+/**
+ * A Kafka source's own position and keyed rows after batches whose view commits have landed.
+ * KEYS: offsets, keyed. ARGV: [1] n, then n pairs of partition, next offset as 16 hex (never
+ * lowered), then pairs of row key, row JSON ('' deletes it). One step: the rows are as of the offsets.
+ */
+export const KAFKA_ADVANCE = `
+local n = tonumber(ARGV[1])
+for i = 2, 2 * n, 2 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if not cur or cur < ARGV[i + 1] then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+for i = 2 + 2 * n, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
 return 1
 `;

@@ -30,6 +30,8 @@ export interface TableInfo {
  */
 export interface TableCatalog {
   lookup(schema: string | null, name: string): Promise<TableInfo | undefined>;
+  /** Every table it can resolve, when it can tell (GET /v1/sources). */
+  list?(): Promise<{ schema: string; name: string }[]>;
 }
 
 /** The views a view may read by name: their CREATE MATERIALIZED VIEW statements. */

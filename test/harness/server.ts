@@ -20,8 +20,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const services = await startServices();
+/** `kafka`: start the test broker too and give the server its address (KAFKA_BROKERS). */
+export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harness> {
+  const services = await startServices(opts);
   const logs: string[] = [];
   const log = (m: string) => {
     logs.push(m);
@@ -36,7 +37,8 @@ export async function startHarness(): Promise<Harness> {
       token: null,
       slot: 'deltaview',
       publication: 'deltaview',
-      kafkaBrokers: [],
+      kafkaBrokers: services.kafka?.brokers ?? [],
+      kafkaSessionTimeoutMs: 6000,
       log,
     });
   const db = new pg.Client({ connectionString: services.pg.url });

@@ -31,6 +31,18 @@ export class PgTableCatalog implements TableCatalog {
     return this.describe(r.oid, r.nspname, r.relname);
   }
 
+  /** Every ordinary table a view could read (deltaview's own schema and the system's aside), in schema, name order. */
+  async list(): Promise<{ schema: string; name: string }[]> {
+    const r = await this.db.query<{ schema: string; name: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'deltaview') AND n.nspname NOT LIKE 'pg_toast%'
+          AND has_table_privilege(c.oid, 'SELECT')
+        ORDER BY 1, 2`,
+    );
+    return r.rows;
+  }
+
   /** Describes a table by OID (used again after restarts). */
   async describe(oid: string, schema: string, name: string): Promise<TableInfo> {
     const cols = await this.db.query<{ attnum: number; attname: string; atttypid: number; atttypmod: number; display: string }>(

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench` (third part): messages from an append topic through an
+ * aggregate view, beside the raw kafkajs consume rate of the same messages on
+ * the same broker (the test broker: librdkafka's mock cluster) in the same run.
+ * Writes bench/results-kafka.json and re-renders bench/RESULTS.md.
+ *
+ *  1. raw: a kafkajs consumer (fresh group, from the earliest offset) that only counts messages
+ *  2. live catch-up: the server is stopped, the messages are produced, the server starts and its
+ *     aggregate view catches up from its stored offsets (decode, aggregate, commit to Redis)
+ *  3. backfill: a new aggregate view over the whole topic, from POST to running
+ * Rates are taken from the first message delivered to the last (group joins excluded on both sides).
+ * Size: BENCH_KAFKA_MESSAGES (default 300000).
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import type { RunningServer } from '../src/server/server.ts';
+import { startServices } from '../test/harness/services.ts';
+import { envInt, launcher, postView, round, say, writeKafkaResults, type Results } from './lib.ts';
+
+const N = envInt('BENCH_KAFKA_MESSAGES', 300_000);
+const PARTITIONS = 4;
+const results: Results = {};
+
+const services = await startServices({ kafka: true });
+const broker = services.kafka!;
+const brokers = [...broker.brokers];
+const kafka = new Kafka({ clientId: 'dv-bench', brokers, logLevel: logLevel.NOTHING });
+const launch = launcher(services.pg.url, services.redis.url, undefined, brokers);
+const AGG = 'SELECT auction, count(*) AS n, sum(price) AS total, max(ts) AS last FROM bids GROUP BY auction';
+
+async function produce(n: number): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const batch = 2000;
+  for (let i = 0; i < n; i += batch) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) {
+      messages.push({ key: String(j % 1000), value: `{"auction":${j % 1000},"bidder":${j},"price":"${(j % 10000) / 100}","ts":"2024-01-01T00:00:${String(j % 60).padStart(2, '0')}.${String(j % 1000000).padStart(6, '0')}Z"}` });
+    }
+    await producer.send({ topic: 'bids', messages });
+  }
+  await producer.disconnect();
+}
+
+/** Seconds from the first message to the n-th of a consumer that only counts them. */
+async function rawConsume(n: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `raw-${Date.now()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'bids', fromBeginning: true });
+  let count = 0;
+  let first = 0;
+  const secs = await new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (first === 0) first = performance.now();
+        count += batch.messages.length;
+        if (count >= n) resolve((performance.now() - first) / 1000);
+      },
+    });
+  });
+  await consumer.disconnect();
+  return secs;
+}
+
+/** Polls the source until it has delivered `n` messages and `view` shows every partition at `n` in total; seconds from the first message. */
+async function caughtUp(server: RunningServer, view: string, n: number, from: number): Promise<number> {
+  let first = 0;
+  for (;;) {
+    const s = (await (await fetch(`${server.url}/v1/sources/bids`)).json()) as { messages: number };
+    if (first === 0 && s.messages > from) first = performance.now();
+    const v = (await (await fetch(`${server.url}/v1/views/${view}`)).json()) as { status: string; offsets?: Record<string, Record<string, string>> };
+    const total = Object.values(v.offsets?.bids ?? {}).reduce((a, o) => a + Number(o), 0);
+    if (v.status === 'running' && total >= n) return (performance.now() - (first || performance.now())) / 1000;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+try {
+  await broker.createTopic('bids', PARTITIONS);
+  const decl = { name: 'bids', type: 'kafka', topic: 'bids', envelope: 'append', columns: { auction: 'bigint', bidder: 'bigint', price: 'numeric', ts: 'timestamptz' } };
+
+  // the view exists before the messages: they reach it through the live consumer
+  let server = await launch();
+  const r = await fetch(`${server.url}/v1/sources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(decl) });
+  if (r.status !== 201) throw new Error(`POST /v1/sources: ${r.status} ${await r.text()}`);
+  await postView(server.url, `CREATE MATERIALIZED VIEW bid_totals AS ${AGG}`);
+  await caughtUp(server, 'bid_totals', 0, 0);
+  await server.stop();
+
+  const t0 = performance.now();
+  await produce(N);
+  const produceSecs = (performance.now() - t0) / 1000;
+  say(`produced ${N} messages to ${PARTITIONS} partitions in ${produceSecs.toFixed(2)} s`);
+
+  const rawSecs = await rawConsume(N);
+  results.raw_kafkajs_consume_msgs_per_s = Math.round(N / rawSecs);
+  say(`raw kafkajs consume: ${N} messages in ${rawSecs.toFixed(2)} s = ${results.raw_kafkajs_consume_msgs_per_s} msgs/s`);
+
+  server = await launch();
+  const liveSecs = await caughtUp(server, 'bid_totals', N, 0);
+  results.aggregate_view_live_msgs_per_s = Math.round(N / liveSecs);
+  results.aggregate_view_live_vs_raw = round(rawSecs / liveSecs, 2);
+  say(`aggregate view catch-up (live consumer, from stored offsets): ${N} messages in ${liveSecs.toFixed(2)} s = ${results.aggregate_view_live_msgs_per_s} msgs/s (${results.aggregate_view_live_vs_raw}× raw)`);
+
+  const tb = performance.now();
+  await postView(server.url, `CREATE MATERIALIZED VIEW bid_totals_2 AS ${AGG}`);
+  await caughtUp(server, 'bid_totals_2', N, N);
+  const backfillSecs = (performance.now() - tb) / 1000;
+  results.aggregate_view_backfill_msgs_per_s = Math.round(N / backfillSecs);
+  results.aggregate_view_backfill_vs_raw = round(rawSecs / backfillSecs, 2);
+  say(`aggregate view backfill (POST → running, group join included): ${N} messages in ${backfillSecs.toFixed(2)} s = ${results.aggregate_view_backfill_msgs_per_s} msgs/s (${results.aggregate_view_backfill_vs_raw}× raw)`);
+  await server.stop();
+
+  results.messages = N;
+  results.partitions = PARTITIONS;
+  results.date = new Date().toISOString();
+  await writeKafkaResults(results);
+  say('written to bench/results-kafka.json and bench/RESULTS.md');
+} finally {
+  await services.stop();
+}

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { DeltaviewError } from '../src/errors.ts';
 import { declarationJson, parseSourceDeclaration, sourceTable } from '../src/cdc/kafka/declaration.ts';
 import { MessageError, messageDecoder, type Decoded } from '../src/cdc/kafka/decode.ts';
+import { flatFields } from '../src/cdc/kafka/fields.ts';
 import { renderJson } from '../src/values/index.ts';
+import { canonicalJson, parseJsonb } from '../src/values/json.ts';
 import type { Row } from '../src/values/types.ts';
 
 const decl = (over: Record<string, unknown> = {}) =>
@@ -141,4 +143,22 @@ test('debezium: c/r/u/d with and without the schema/payload wrapper', () => {
   for (const [v, re] of bad) assert.throws(() => decode(msg(v)), (e: unknown) => e instanceof MessageError && e.kind === 'bad_envelope' && re.test(e.message));
   assert.throws(() => N(msg(ev('d', null, null))), /"d" event without "before" \(declare "key"/);
   assert.throws(() => N(msg(ev('u', null, { id: 1 }))), /"u" event without "before"/);
+});
+
+test('the one-scan reading of flat messages agrees with the full jsonb parser, and steps aside when in doubt', () => {
+  const full = (text: string) => {
+    const n = parseJsonb(canonicalJson(text));
+    return n !== null && typeof n === 'object' && 'obj' in n ? new Map(n.obj) : null;
+  };
+  const agree = [
+    '{}',
+    ' { "a" : 1 , "b":"x" } ',
+    '{"a":-12.50,"b":true,"c":false,"d":null,"e":"ünï","f":[1,{"g":2}],"h":{"z":1,"a":[]}}',
+    '{"a":1,"a":2}',
+    '{"n":9007199254740993,"m":0.000001,"z":0}',
+  ];
+  for (const t of agree) assert.deepEqual(flatFields(t), full(t), t);
+  // escapes, exponents, negative zero, non-objects and malformed text all go to the full parser
+  for (const t of ['{"a":"x\\ny"}', '{"a":1e3}', '{"a":-0}', '[1]', '"s"', '{"a":1,}', '{"a":01}', '{"a":1} x', '{"a":tru}', '{"a":nullx}', '{"a" 1}', '{"a":1.}', '{"a":"unterminated}'])
+    assert.equal(flatFields(t), null, t);
 });

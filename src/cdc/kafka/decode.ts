@@ -19,6 +19,7 @@ import { canonicalJson, resolveCast, rowKey, T } from '../../values/index.ts';
 import { parseJsonb, renderJsonb, type JsonNode } from '../../values/json.ts';
 import type { Row, SqlType, Value } from '../../values/types.ts';
 import type { KafkaSourceDeclaration } from './declaration.ts';
+import { flatFields } from './fields.ts';
 
 /** A message's key and value bytes as the broker returned them (null: absent / tombstone). */
 export interface RawMessage {
@@ -79,12 +80,18 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
   /** A JSON object's fields as a row of the declared columns. */
   const toRow = (node: JsonNode, what: string): Row => {
     if (node === null || typeof node !== 'object' || !('obj' in node)) throw new MessageError('not_object', `${what} is not a JSON object`);
-    const fields = new Map(node.obj);
-    return d.columns.map((c, i) => {
+    return fieldsRow(new Map(node.obj));
+  };
+  const fieldsRow = (fields: ReadonlyMap<string, JsonNode>): Row =>
+    d.columns.map((c, i) => {
       const f = fields.get(c.name);
       if (f === undefined || f === null) return null;
       return value(i, f, `column "${c.name}" (${c.type.display})`);
     });
+  /** A message value as a row: one scan of a flat object (fields.ts), else the full parser. */
+  const valueRow = (v: Buffer): Row => {
+    const fields = flatFields(v.toString('utf8'));
+    return fields === null ? toRow(valueJson(v), 'the message value') : fieldsRow(fields);
   };
 
   /** The row a message key names: a JSON object with the key columns, or (one key column) a JSON scalar or plain text. */
@@ -112,11 +119,11 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
     switch (d.envelope) {
       case 'append':
         if (m.value === null) throw new MessageError('not_object', 'the message has no value');
-        return { kind: 'append', row: toRow(valueJson(m.value), 'the message value') };
+        return { kind: 'append', row: valueRow(m.value) };
       case 'upsert': {
         const keys = keyRow(m.key);
         const key = keyOf(keys);
-        const after = m.value === null ? null : withKey(toRow(valueJson(m.value), 'the message value'), keys);
+        const after = m.value === null ? null : withKey(valueRow(m.value), keys);
         return { kind: 'keyed', changes: [{ key, before: undefined, after }] };
       }
       case 'debezium': {

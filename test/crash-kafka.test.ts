@@ -35,7 +35,7 @@ after(async () => {
   await services?.stop();
 });
 
-const env = () => ({ DATABASE_URL: services.pg.url, REDIS_URL: services.redis.url, KAFKA_BROKERS: services.kafka!.brokers.join(','), KAFKA_SESSION_TIMEOUT_MS: '6000' });
+const env = () => ({ DATABASE_URL: services.pg.url, REDIS_URL: services.redis.url, KAFKA_BROKERS: services.kafka!.brokers.join(','), KAFKA_SESSION_TIMEOUT_MS: '3000' });
 
 test('SIGKILL while producing, restart: every view over Kafka equals PostgreSQL', async () => {
   server = await spawnServer(env());

@@ -505,7 +505,10 @@ export class Pipeline {
     };
   }
 
-  /** The stored position of every Kafka source a running view reads (the view reflects at least that). */
+  /**
+   * Per Kafka source a running view reads, per partition: the next offset not yet reflected in its
+   * stored rows (the source's stored position, or the view's own last commit when that is further).
+   */
   private kafkaOffsets(v: ViewState): Record<string, Record<string, string>> | null {
     const kafka = (v.compiled?.sources ?? []).filter((t) => isKafka(t.id));
     if (kafka.length === 0 || v.status !== 'running') return null;
@@ -513,7 +516,7 @@ export class Pipeline {
     for (const t of kafka) {
       const o: Record<string, string> = {};
       for (const [p, n] of this.kafka.offsets(t.name)) {
-        const own = v.kafka.get(partitionKey(t.name, p));
+        const own = v.kafkaCommitted.get(partitionKey(t.name, p));
         o[String(p)] = String(own !== undefined && own > n ? own : n);
       }
       out[t.name] = o;
@@ -651,6 +654,10 @@ export class Pipeline {
     return this.opts.store.commit(name, lsn, v.seq++, delta, position).then(
       (res) => {
         this.released();
+        if (position !== undefined) {
+          const part = partitionKey(position.source, position.partition);
+          if ((v.kafkaCommitted.get(part) ?? -1n) < position.nextOffset) v.kafkaCommitted.set(part, position.nextOffset);
+        }
         if (res) this.publish(v, { view: name, token: res.token, prev: res.prev, lsn, changes: res.changes });
         return true;
       },

@@ -22,6 +22,8 @@ export interface ViewState {
   liveFrom: Position | null;
   /** Per Kafka partition (`<source>:<partition>`), the view has been fed every message before this offset. */
   kafka: Map<string, bigint>;
+  /** Per Kafka partition, the next offset after the view's last landed commit of it (for the API). */
+  kafkaCommitted: Map<string, bigint>;
   /** The id of the last diff-log entry issued (`<logMs>-<logSeq>`): Kafka batches get ids after it. */
   logMs: bigint;
   logSeq: number;
@@ -50,7 +52,7 @@ export function newViewState(def: StoredViewDef, seq: number, lastToken: string 
   const [ms, n] = parseLogId(lastToken);
   return {
     def, compiled: null, mapper: null, status: 'failed', error,
-    applied: 0n, kafka: new Map(), logMs: ms, logSeq: n, liveFrom: null, buffer: null, backfill: null,
+    applied: 0n, kafka: new Map(), kafkaCommitted: new Map(), logMs: ms, logSeq: n, liveFrom: null, buffer: null, backfill: null,
     hold: null, seq, lastToken, backfillFailures: 0, backfillGen: 0,
   };
 }

@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { KafkaWorkload, SOURCES } from './harness/kafka-workload.ts';
-import { http, startHarness, type Harness } from './harness/server.ts';
+import { sortedCanonical } from './harness/json.ts';
+import { http, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 
 let h: Harness;
 let w: KafkaWorkload;
@@ -42,11 +43,22 @@ test('Kafka sources: declared, backfilled from history, maintained live, joined 
   }
   await w.check(base(), 'after the backfill');
 
-  // live, with the PostgreSQL side moving too
+  // live, with the PostgreSQL side moving too; subscribers follow diff by diff
+  const watched = ['bid_stats', 'auction_board', 'priced', 'by_category', 'stock'];
+  const subs = watched.map((v) => new Subscriber(base(), v));
+  await Promise.all(subs.map((x) => x.open()));
+  await waitUntil(() => subs.every((x) => x.ready), 20_000, 'the subscribers are ready');
   await w.round(80);
   await h.db.query("UPDATE categories SET name = name || '!' WHERE id = 1");
   await h.db.query("INSERT INTO categories VALUES (4, 'cat 4')");
   await w.check(base(), 'live');
+  for (const [i, sub] of subs.entries()) {
+    const want = sortedCanonical((await viewRows(base(), watched[i]!, null)).rows);
+    await waitUntil(() => JSON.stringify(sub.rows()) === JSON.stringify(want), 20_000, `the subscriber of ${watched[i]} converges`);
+    assert.deepEqual(sub.errors, [], `subscriber of ${watched[i]}`);
+    assert.ok(sub.frames.some((f) => f.includes('"type":"diff"')), `${watched[i]} got diffs`);
+    sub.close();
+  }
 
   // the source object: offsets, counts, errors
   const src = (await http(base(), 'GET', '/v1/sources/bids')).json<{ offsets: Record<string, string>; messages: number; errors: number; last_errors: { kind: string }[]; partitions: unknown[] }>();

@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
+import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { authorized, sameSecret } from './app.ts';
 
@@ -48,8 +49,8 @@ const PACE_BYTES = 4 * 1024 * 1024;
 class Subscriber {
   /** Diffs received while the snapshot/log is being read; null once live. */
   private pending: DiffEvent[] | null = [];
-  /** Position the client has: diffs at or below it are not sent. */
-  private position = -1n;
+  /** Diff-log id (`<lsn>-<n>`) the client has: diffs at or before it are not sent. */
+  private position: readonly [bigint, number] = [-1n, 0];
   closed = false;
 
   constructor(
@@ -90,14 +91,16 @@ class Subscriber {
   }
 
   private emit(e: DiffEvent): void {
-    if (e.lsn <= this.position) return;
-    this.position = e.lsn;
+    // ordered by the whole log id: Kafka batches after one transaction share its lsn
+    const id = parseLogId(e.token);
+    if (id[0] < this.position[0] || (id[0] === this.position[0] && id[1] <= this.position[1])) return;
+    this.position = id;
     this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(this.view, e.token))},"changes":${e.changes}}`);
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
   goLive(lsn: bigint, token: string, backlog: readonly DiffEvent[] = []): void {
-    this.position = lsn;
+    this.position = parseLogId(token);
     this.send(JSON.stringify({ type: 'ready', lsn: formatLsn(lsn), token: externalToken(this.view, token) }));
     for (const e of backlog) this.emit(e);
     const buffered = this.pending ?? [];

@@ -12,6 +12,8 @@ export interface Config {
   /** How long a Kafka consumer group waits for a silent member (a server killed without leaving) before reassigning its partitions. */
   readonly kafkaSessionTimeoutMs: number;
   readonly token: string | null;
+  /** When set, GET /metrics needs it as a bearer token. */
+  readonly metricsToken: string | null;
   readonly slot: string;
   readonly publication: string;
   readonly dataDir: string;
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     kafkaSessionTimeoutMs: positive('KAFKA_SESSION_TIMEOUT_MS', env.KAFKA_SESSION_TIMEOUT_MS, 30_000),
     token: env.DELTAVIEW_TOKEN || null,
+    metricsToken: env.DELTAVIEW_METRICS_TOKEN || null,
     slot: ident('DELTAVIEW_SLOT', env.DELTAVIEW_SLOT || 'deltaview'),
     publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),
     dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     port: cfg.port,
     host: cfg.host,
     token: cfg.token,
+    metricsToken: cfg.metricsToken,
     slot: cfg.slot,
     publication: cfg.publication,
     kafkaBrokers: cfg.kafkaBrokers,

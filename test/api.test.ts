@@ -10,8 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
 import { createApp } from '../src/server/app.ts';
+import { createMetrics } from '../src/server/metrics.ts';
 import { attachSubscriptions } from '../src/server/subscriptions.ts';
-import { createView, currentLsn, http, oracle, startHarness, viewRows, type Harness } from './harness/server.ts';
+import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 import { sortedCanonical } from './harness/json.ts';
 
 let h: Harness;
@@ -243,7 +244,7 @@ describe('WebSocket robustness', () => {
 
 describe('auth', () => {
   test('with a token, /v1 and WebSockets need it', async () => {
-    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: 'sekret', kafkaBrokers: [], log: () => {} };
+    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: 'sekret', metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} };
     const app = createApp(deps);
     assert.equal((await app.request('/v1/views')).status, 401);
     assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer wrong' } })).status, 401);
@@ -318,3 +319,40 @@ function lsnBig(text: string): bigint {
   const [hi, lo] = text.split('/');
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
 }
+
+describe('metrics', () => {
+  test('GET /metrics: per-view rows, status, commits and their latency, replication lag, retained WAL, subscribers, process metrics', async () => {
+    await h.db.query('CREATE TABLE metered (id int PRIMARY KEY, v int)');
+    await createView(h.server.url, 'CREATE MATERIALIZED VIEW metered_v AS SELECT id, v FROM metered WHERE v > 0');
+    const sub = new Subscriber(h.server.url, 'metered_v');
+    await sub.open();
+    for (let i = 1; i <= 5; i++) await h.db.query('INSERT INTO metered VALUES ($1, $2)', [i, i]);
+    await viewRows(h.server.url, 'metered_v', await currentLsn(h.db));
+    await waitUntil(() => sub.state.size === 5, 10_000, 'the subscriber has the rows');
+    const r = await http(h.server.url, 'GET', '/metrics');
+    assert.equal(r.status, 200);
+    const value = (line: string) => {
+      const m = r.text.split('\n').find((l) => l.startsWith(`${line} `));
+      assert.ok(m !== undefined, `metrics lack ${line}`);
+      return Number(m.slice(line.length + 1));
+    };
+    assert.equal(value('deltaview_view_rows{view="metered_v"}'), 5);
+    assert.equal(value('deltaview_view_status{view="metered_v",status="running"}'), 1);
+    assert.equal(value('deltaview_view_status{view="metered_v",status="failed"}'), 0);
+    assert.equal(value('deltaview_view_commits_total{view="metered_v"}'), 5);
+    assert.equal(value('deltaview_view_apply_seconds_count{view="metered_v"}'), 5);
+    assert.ok(value('deltaview_view_apply_seconds_sum{view="metered_v"}') > 0);
+    assert.ok(value('deltaview_replication_lag_bytes') >= 0);
+    assert.ok(value('deltaview_replication_lag_seconds') >= 0);
+    assert.ok(value('deltaview_slot_retained_wal_bytes') > 0);
+    assert.equal(value('deltaview_subscribers{view="metered_v"}'), 1);
+    assert.ok(value('process_cpu_seconds_total') > 0);
+    assert.match(r.text, /# TYPE deltaview_view_apply_seconds histogram/);
+    sub.close();
+
+    // a metrics token guards it (and only it)
+    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, token: null, metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} });
+    assert.equal((await app.request('/metrics')).status, 401);
+    assert.equal((await app.request('/metrics', { headers: { authorization: 'Bearer m3' } })).status, 200);
+  });
+});

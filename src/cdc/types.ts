@@ -47,6 +47,8 @@ export interface SourceTx {
   /** Position just past the commit: the transaction is reflected once a view's position is >= endLsn. */
   readonly endLsn: Position;
   readonly changes: readonly StreamChange[];
+  /** When the source committed it (ms since the epoch), when the source says. */
+  readonly commitTimeMs?: number;
 }
 
 /** What a source calls; all callbacks are synchronous and run in stream order. */
@@ -144,5 +146,7 @@ export interface Source {
   /** Asks the source to prove its current position soon (an onPosition call), even when idle. */
   requestPosition(): void;
   openSnapshot(): Promise<SourceSnapshot>;
+  /** Where the source's log stands now and how much of it is retained for this reader (for metrics), when it can tell. */
+  logStatus?(): Promise<{ readonly current: Position; readonly retainedBytes: number | null }>;
   close(): Promise<void>;
 }

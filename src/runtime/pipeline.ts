@@ -39,6 +39,14 @@ export interface PipelineOptions {
   readonly backfillBatch?: number;
   /** Kafka sources (none when absent). */
   readonly kafka?: KafkaFeed;
+  /** Told of every commit that landed (metrics). */
+  readonly observer?: PipelineObserver;
+}
+
+/** What the runtime reports as it goes (src/server/metrics.ts counts it). */
+export interface PipelineObserver {
+  /** A view's commit of one transaction or Kafka batch landed, `seconds` after the change reached the runtime. */
+  committed(view: string, seconds: number): void;
 }
 
 /** A diff committed for a view: whole source transactions, ready for subscribers. */
@@ -108,6 +116,8 @@ export class Pipeline {
   private durableWriting = false;
   private recovering = false;
   private stopped = false;
+  /** Commit times of transactions received but not yet reflected, oldest first (replication lag in seconds). */
+  private readonly unreflected: { end: Position; ms: number }[] = [];
 
   constructor(private readonly opts: PipelineOptions) {
     this.source = opts.source;
@@ -288,6 +298,21 @@ export class Pipeline {
     }
     if (this.durableOk) await this.source.durable!.deleteView(name).catch((err: Error) => this.opts.log(`warning: view ${name}: cannot delete its definition from the source database: ${err.message}`));
     this.opts.log(`view ${name} deleted (was ${v.status})`);
+  }
+
+  /**
+   * Replication status for metrics: how far the source's log has gone beyond what every view
+   * reflects (bytes), the commit time of the oldest transaction not yet reflected, and the WAL the
+   * slot retains.
+   */
+  async replicationStatus(): Promise<{ lagBytes: number; lagSeconds: number; retainedBytes: number | null } | null> {
+    const s = await this.source.logStatus?.();
+    if (s === undefined) return null;
+    const reflected = this.positions.reflected;
+    const lagBytes = s.current > reflected ? Number(s.current - reflected) : 0;
+    const oldest = this.unreflected[0];
+    const lagSeconds = oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.ms) / 1000);
+    return { lagBytes, lagSeconds, retainedBytes: s.retainedBytes };
   }
 
   /** The position the view reflects (null while it is not live). */
@@ -547,6 +572,7 @@ export class Pipeline {
   private onTransaction(tx: SourceTx): void {
     // While recovering, the stream is being stopped; everything after `durable` is streamed again.
     if (this.recovering) return;
+    if (tx.commitTimeMs !== undefined && this.unreflected.length < 100_000) this.unreflected.push({ end: tx.endLsn, ms: tx.commitTimeMs });
     const commits: Promise<boolean>[] = [];
     const relations = new Set<string>();
     for (const c of tx.changes) relations.add(c.relation.id);
@@ -627,6 +653,7 @@ export class Pipeline {
    * (storage recovery has then been started).
    */
   private apply(v: ViewState, lsn: Position, changes: readonly SourceChange[], kafka?: Omit<KafkaCommit, 'logId'>): Promise<boolean> | null {
+    const started = performance.now();
     let delta;
     try {
       delta = v.compiled!.step(changes);
@@ -654,6 +681,7 @@ export class Pipeline {
     return this.opts.store.commit(name, lsn, v.seq++, delta, position).then(
       (res) => {
         this.released();
+        this.opts.observer?.committed(name, (performance.now() - started) / 1000);
         if (position !== undefined) {
           const part = partitionKey(position.source, position.partition);
           if ((v.kafkaCommitted.get(part) ?? -1n) < position.nextOffset) v.kafkaCommitted.set(part, position.nextOffset);
@@ -696,6 +724,7 @@ export class Pipeline {
   }
 
   private reflect(p: Position): void {
+    while (this.unreflected.length > 0 && this.unreflected[0]!.end <= p) this.unreflected.shift();
     if (this.recovering || !this.positions.advance(p)) return;
     this.waiters.settleReached(this.reflectedByName);
   }

@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import type { Registry } from 'prom-client';
 import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
@@ -16,6 +17,10 @@ export interface AppDeps {
   readonly store: RedisStore;
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
   readonly token: string | null;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>` (else it is open). */
+  readonly metricsToken: string | null;
+  /** The Prometheus registry GET /metrics exposes. */
+  readonly metrics: Registry;
   readonly kafkaBrokers: readonly string[];
   readonly log: (m: string) => void;
 }
@@ -33,6 +38,13 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => json(c, 404, { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }));
 
   app.get('/healthz', (c) => json(c, 200, { status: 'ok' }));
+
+  app.get('/metrics', async (c) => {
+    if (deps.metricsToken !== null && !authorized(c.req.header('authorization'), deps.metricsToken)) {
+      throw new DeltaviewError('unauthorized', 'missing or wrong bearer token for /metrics (Authorization: Bearer <DELTAVIEW_METRICS_TOKEN>)');
+    }
+    return c.body(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
+  });
 
   app.use('/v1/*', async (c, next) => {
     if (deps.token !== null && !authorized(c.req.header('authorization'), deps.token)) {

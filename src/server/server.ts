@@ -12,6 +12,7 @@ import { KafkaFeed } from '../runtime/kafka-feed.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
 import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
+import { createMetrics } from './metrics.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 
 export interface ServerOptions {
@@ -23,6 +24,8 @@ export interface ServerOptions {
   readonly slot: string;
   readonly publication: string;
   readonly kafkaBrokers: readonly string[];
+  /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsToken?: string | null;
   /** How long the Kafka group waits for a silent member (tests shorten it). */
   readonly kafkaSessionTimeoutMs?: number;
   readonly log: (m: string) => void;
@@ -42,7 +45,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // one consumer group per deployment (named after the replication slot, which is per deployment too)
   const kafkaSource = opts.kafkaBrokers.length === 0 ? null : new KafkaSource({ brokers: opts.kafkaBrokers, groupId: `deltaview-${opts.slot}`, log: opts.log, sessionTimeoutMs: opts.kafkaSessionTimeoutMs });
   const kafka = new KafkaFeed(kafkaSource, store, opts.log);
-  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log, kafka });
+  const metrics = createMetrics();
+  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log, kafka, observer: metrics.observer });
   try {
     await pipeline.start();
   } catch (err) {
@@ -50,13 +54,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw err;
   }
-  const app = createApp({ pipeline, store, token: opts.token, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
+  const app = createApp({ pipeline, store, token: opts.token, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
   const subs = attachSubscriptions(server, { pipeline, store, token: opts.token, log: opts.log });
   pipeline.addListener(subs.listener);
+  metrics.attach({ pipeline, store, subscribers: subs.counts });
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | null = null;
   return {

@@ -110,7 +110,7 @@ class Subscriber {
 }
 
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */
-export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener } {
+export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener; counts(): Map<string, number> } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const subs = new Map<string, Set<Subscriber>>();
   const chunk = deps.snapshotChunk ?? 1000;
@@ -217,6 +217,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
 
   return {
     listener,
+    counts: () => new Map([...subs].map(([view, set]) => [view, set.size])),
     close() {
       for (const set of subs.values()) for (const s of set) s.fail('shutting_down', 'server is shutting down', 1001);
       wss.close();

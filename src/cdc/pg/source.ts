@@ -149,6 +149,16 @@ export class PgSource implements Source {
     return openSnapshot(this.opts.url);
   }
 
+  async logStatus(): Promise<{ current: Position; retainedBytes: number | null }> {
+    const r = await this.db.query<{ current: string; retained: string | null }>(
+      `SELECT pg_current_wal_lsn()::text AS current,
+              (SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text FROM pg_replication_slots WHERE slot_name = $1) AS retained`,
+      [this.opts.slot],
+    );
+    const row = r.rows[0]!;
+    return { current: parseLsn(row.current), retainedBytes: row.retained === null ? null : Number(row.retained) };
+  }
+
   async close(): Promise<void> {
     if (this.markerTimer) clearTimeout(this.markerTimer);
     await this.stream?.stop();

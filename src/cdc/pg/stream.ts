@@ -238,7 +238,7 @@ export class PgChangeStream {
         this.open = null;
         if (!msg.commitLsn || !msg.commitEndLsn) throw new Error('commit message without LSNs');
         this.backoffMs = 100;
-        this.handler.onTransaction({ commitLsn: parseLsn(msg.commitLsn), endLsn: parseLsn(msg.commitEndLsn), changes });
+        this.handler.onTransaction({ commitLsn: parseLsn(msg.commitLsn), endLsn: parseLsn(msg.commitEndLsn), changes, commitTimeMs: Number(BigInt(msg.commitTime as bigint) / 1000n) });
         return;
       }
       case 'message':

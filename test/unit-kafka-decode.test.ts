@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { DeltaviewError } from '../src/errors.ts';
 import { declarationJson, parseSourceDeclaration, sourceTable } from '../src/cdc/kafka/declaration.ts';
 import { MessageError, messageDecoder, type Decoded } from '../src/cdc/kafka/decode.ts';
-import { flatFields } from '../src/cdc/kafka/fields.ts';
+import { flatFields } from '../src/values/json-fields.ts';
 import { renderJson } from '../src/values/index.ts';
 import { canonicalJson, parseJsonb } from '../src/values/json.ts';
 import type { Row } from '../src/values/types.ts';

@@ -18,7 +18,8 @@ import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
 import type { KafkaCommit, RedisStore, StoredViewDef } from '../storage/redis-store.ts';
 import { compileView } from '../views/index.ts';
 import { LIMITS } from '../views/limits.ts';
-import type { SourceChange, TableCatalog, TableInfo } from '../views/types.ts';
+import { parseTypeName } from '../values/index.ts';
+import type { Column, SourceChange, SqlSettings, TableCatalog, TableInfo } from '../views/types.ts';
 import { backfillView } from './backfill.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { KafkaFeed, partitionKey } from './kafka-feed.ts';
@@ -488,6 +489,17 @@ export class Pipeline {
     await this.kafka.declare(body, async (name) => (await this.source.catalog.lookup(null, name)) !== undefined);
   }
 
+  /** A view's output columns with their types (for filters over them). */
+  columns(name: string): readonly Column[] {
+    const v = this.state(name);
+    return v.compiled?.columns ?? v.def.columns.map((c) => ({ name: c.name, type: parseTypeName(c.type) }));
+  }
+
+  /** The source database's settings that change SQL semantics. */
+  sqlSettings(): SqlSettings {
+    return this.source.settings();
+  }
+
   /** The PostgreSQL tables views can read. */
   async postgresTables(): Promise<{ schema: string; name: string }[]> {
     return (await this.source.catalog.list?.()) ?? [];
@@ -724,7 +736,9 @@ export class Pipeline {
   }
 
   private reflect(p: Position): void {
-    while (this.unreflected.length > 0 && this.unreflected[0]!.end <= p) this.unreflected.shift();
+    let n = 0;
+    while (n < this.unreflected.length && this.unreflected[n]!.end <= p) n++;
+    if (n > 0) this.unreflected.splice(0, n);
     if (this.recovering || !this.positions.advance(p)) return;
     this.waiters.settleReached(this.reflectedByName);
   }

@@ -1,5 +1,6 @@
 /**
- * WebSocket subscriptions: `GET /v1/views/:name/subscribe[?since=<token>]`.
+ * WebSocket subscriptions: `GET /v1/views/:name/subscribe[?since=<token>][&where=<predicate>]`
+ * (a filter: filter.ts).
  * A subscriber gets a snapshot consistent with a position (or, resuming, the
  * diff-log entries it missed), `ready`, then every diff after it, in order.
  * Diffs that arrive while the snapshot is read are buffered and those already
@@ -16,6 +17,9 @@ import { DeltaviewError } from '../errors.ts';
 import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
+import { jsonRowReader } from '../values/json-input.ts';
+import { compilePredicate } from '../views/predicate.ts';
+import { rawChanges, RowFilter, type RawChange } from './filter.ts';
 import { authorized, sameSecret } from './app.ts';
 
 export interface SubscriptionDeps {
@@ -57,6 +61,8 @@ class Subscriber {
     readonly view: string,
     private readonly ws: WebSocket,
     private readonly maxBacklog: number,
+    /** `?where=`: what of the view this subscriber sees (null: all of it). */
+    readonly filter: RowFilter | null = null,
   ) {}
 
   send(frame: string): void {
@@ -95,7 +101,17 @@ class Subscriber {
     const id = parseLogId(e.token);
     if (id[0] < this.position[0] || (id[0] === this.position[0] && id[1] <= this.position[1])) return;
     this.position = id;
-    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(this.view, e.token))},"changes":${e.changes}}`);
+    let changes: string | null = e.changes;
+    if (this.filter !== null) {
+      try {
+        changes = this.filter.diff(parsedChanges(e));
+      } catch (err) {
+        this.fail('internal', `the filter could not be applied to a diff: ${(err as Error).message}`);
+        return;
+      }
+      if (changes === null) return; // nothing this subscriber sees changed
+    }
+    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(this.view, e.token))},"changes":${changes}}`);
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
@@ -107,6 +123,23 @@ class Subscriber {
     this.pending = null;
     for (const e of buffered) this.emit(e);
   }
+}
+
+/** A diff's changes split once, however many filtered subscribers read them. */
+const splitDiffs = new WeakMap<DiffEvent, RawChange[]>();
+function parsedChanges(e: DiffEvent): RawChange[] {
+  let c = splitDiffs.get(e);
+  if (c === undefined) {
+    c = rawChanges(e.changes);
+    splitDiffs.set(e, c);
+  }
+  return c;
+}
+
+/** The filter of `?where=` over a view's columns; a SqlError (400 before the upgrade) when it is bad. */
+function viewFilter(pipeline: Pipeline, view: string, where: string): RowFilter {
+  const columns = pipeline.columns(view);
+  return new RowFilter(jsonRowReader(columns), compilePredicate(where, columns, pipeline.sqlSettings()));
 }
 
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */
@@ -149,15 +182,18 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       return;
     }
     const view = decodeURIComponent(m[1]!);
+    let filter: RowFilter | null = null;
     try {
       deps.pipeline.get(view);
+      const where = url.searchParams.get('where');
+      if (where !== null) filter = viewFilter(deps.pipeline, view, where);
     } catch (err) {
       const e = err instanceof DeltaviewError ? err : new DeltaviewError('internal', String(err));
       reject(socket, e.status, e.code, e.message);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const sub = new Subscriber(view, ws, maxBacklog);
+      const sub = new Subscriber(view, ws, maxBacklog, filter);
       let set = subs.get(view);
       if (!set) subs.set(view, (set = new Set()));
       set.add(sub);
@@ -207,8 +243,9 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       }
     }
     const snap = await deps.store.pagedSnapshot(view);
-    for (let i = 0; i < snap.entries.length && !sub.closed; i += chunk) {
-      const rows = snap.entries.slice(i, i + chunk).map(([k, r]) => `{"key":${JSON.stringify(k)},"row":${r}}`);
+    const entries = sub.filter === null ? snap.entries : snap.entries.filter(([, r]) => sub.filter!.matches(r));
+    for (let i = 0; i < entries.length && !sub.closed; i += chunk) {
+      const rows = entries.slice(i, i + chunk).map(([k, r]) => `{"key":${JSON.stringify(k)},"row":${r}}`);
       // the snapshot goes at the client's pace; only live diffs count against the backlog limit
       await sub.sendPaced(`{"type":"snapshot","rows":[${rows.join(',')}]}`);
     }

@@ -136,9 +136,12 @@ export class Subscriber {
   private ws: WebSocket;
   private opened: Promise<void>;
 
-  constructor(base: string, view: string, since?: string, initial?: Map<string, string>) {
+  constructor(base: string, view: string, since?: string, initial?: Map<string, string>, where?: string) {
     if (initial) for (const [k, v] of initial) this.state.set(k, v);
-    const url = `${base.replace(/^http/, 'ws')}/v1/views/${view}/subscribe${since ? `?since=${encodeURIComponent(since)}` : ''}`;
+    const q = new URLSearchParams();
+    if (since) q.set('since', since);
+    if (where !== undefined) q.set('where', where);
+    const url = `${base.replace(/^http/, 'ws')}/v1/views/${view}/subscribe${q.size > 0 ? `?${q}` : ''}`;
     this.ws = new WebSocket(url);
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());

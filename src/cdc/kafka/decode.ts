@@ -16,10 +16,11 @@
  */
 import { SqlRuntimeError } from '../../errors.ts';
 import { canonicalJson, resolveCast, rowKey, T } from '../../values/index.ts';
-import { parseJsonb, renderJsonb, type JsonNode } from '../../values/json.ts';
+import { parseJsonb, type JsonNode } from '../../values/json.ts';
 import type { Row, SqlType, Value } from '../../values/types.ts';
 import type { KafkaSourceDeclaration } from './declaration.ts';
-import { flatFields } from './fields.ts';
+import { flatFields } from '../../values/json-fields.ts';
+import { jsonLiteral } from '../../values/json-input.ts';
 
 /** A message's key and value bytes as the broker returned them (null: absent / tombstone). */
 export interface RawMessage {
@@ -70,7 +71,7 @@ export function messageDecoder(d: KafkaSourceDeclaration): (m: RawMessage) => De
   /** A JSON value as column i's value; a bad_value error says `what` did not fit. */
   const value = (i: number, node: JsonNode, what: string): Value => {
     try {
-      return casts[i]!(literal(node, d.columns[i]!.type));
+      return casts[i]!(jsonLiteral(node, d.columns[i]!.type));
     } catch (e) {
       if (e instanceof SqlRuntimeError || e instanceof MessageError) throw new MessageError('bad_value', `${what}: ${e.message}`);
       throw e;
@@ -196,29 +197,4 @@ function valueJson(value: Buffer): JsonNode {
   } catch (e) {
     throw new MessageError('not_json', `the message value is not JSON: ${(e as Error).message}`);
   }
-}
-
-/** A JSON value as the literal text PostgreSQL's input function of `type` reads. */
-function literal(n: JsonNode, type: SqlType): string {
-  if (type.name === 'json' || type.name === 'jsonb') return renderJsonb(n);
-  if (typeof n === 'string') return n;
-  if (typeof n === 'boolean') return n ? 'true' : 'false';
-  if (n !== null && typeof n === 'object' && 'num' in n) return n.num;
-  if (Array.isArray(n)) {
-    if (type.name !== 'array') throw new MessageError('bad_value', `a JSON array for a column of type ${type.display}`);
-    return arrayLiteral(n, type.elem!);
-  }
-  if (n === null) return 'NULL';
-  throw new MessageError('bad_value', `a JSON object for a column of type ${type.display}`);
-}
-
-/** A JSON array as PostgreSQL array input text: elements quoted, NULL for null, nested for nested. */
-function arrayLiteral(items: readonly JsonNode[], elem: SqlType): string {
-  const parts = items.map((x) => {
-    if (x === null) return 'NULL';
-    if (Array.isArray(x)) return arrayLiteral(x, elem);
-    const s = literal(x, elem);
-    return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  });
-  return `{${parts.join(',')}}`;
 }

@@ -102,6 +102,7 @@ export class KafkaSource {
   private readonly sources = new Map<string, Declared>();
   private readonly byTopic = new Map<string, Declared>();
   private producer: Producer | null = null;
+  private paused = false;
   private handler: KafkaHandler | null = null;
 
   constructor(private readonly opts: KafkaSourceOptions) {
@@ -180,7 +181,21 @@ export class KafkaSource {
    */
   async start(handler: KafkaHandler): Promise<void> {
     this.handler = handler;
-    await Promise.all([...this.sources.values()].map((d) => this.startConsumer(d)));
+    await Promise.all([...this.sources.values()].map((d) => this.startOrRetry(d)));
+  }
+
+  /** Starts a source's consumer; when the brokers or its topic are not there, says so and tries again every 10 s. */
+  private async startOrRetry(d: Declared): Promise<void> {
+    try {
+      await this.startConsumer(d);
+    } catch (err) {
+      await this.stopConsumer(d).catch(() => {});
+      this.opts.log(`kafka source ${d.decl.name}: cannot read topic ${d.decl.topic} (${(err as Error).message}); trying again in 10 s`);
+      const handler = this.handler;
+      setTimeout(() => {
+        if (this.handler === handler && handler !== null && this.sources.get(d.decl.name) === d && d.consumer === null) void this.startOrRetry(d);
+      }, 10_000).unref();
+    }
   }
 
   /** The consumer group a source is read with: `<groupId>.<source name>`. */
@@ -218,10 +233,14 @@ export class KafkaSource {
 
   /** Stops fetching (backpressure) until `resume`. */
   pause(): void {
+    if (this.paused) return;
+    this.paused = true;
     for (const d of this.sources.values()) d.consumer?.pause([{ topic: d.decl.topic }]);
   }
 
   resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     for (const d of this.sources.values()) d.consumer?.resume([{ topic: d.decl.topic }]);
   }
 
@@ -267,6 +286,7 @@ export class KafkaSource {
   /** Stops streaming every source (until `start`). */
   async stop(): Promise<void> {
     this.handler = null;
+    this.paused = false;
     await Promise.all([...this.sources.values()].map((d) => this.stopConsumer(d)));
     const p = this.producer;
     this.producer = null;

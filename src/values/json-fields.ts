@@ -1,12 +1,12 @@
 /**
- * The fast path of message decoding: the top-level fields of a flat JSON
- * object read in one scan, without building a tree for the whole message.
+ * The top-level fields of a flat JSON object read in one scan, without
+ * building a tree for the whole text (Kafka messages, view rows as stored).
  * Strings without escapes are sliced out (any escape: the full parser), numbers keep their exact text,
  * nested objects and arrays (and anything else unusual) are left to the full
  * jsonb parser. Any doubt (not an object, a syntax error, an odd token) gives
  * null, and the caller takes the full parser, which also words the error.
  */
-import { canonicalJson, parseJsonb, type JsonNode } from '../../values/json.ts';
+import { canonicalJson, parseJsonb, type JsonNode } from './json.ts';
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 

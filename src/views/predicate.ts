@@ -1,0 +1,53 @@
+/**
+ * A predicate over a view's output columns (subscriptions' `where`, row
+ * filters): the same expression language as view definitions, compiled as
+ * the WHERE of `SELECT * FROM <the view's rows>`. It may name the view's
+ * columns only (no subqueries, no other tables, no aggregates); errors carry
+ * the codes a view definition would get (parse_error, unknown_column, …).
+ */
+import { SqlError } from '../errors.ts';
+import { setCaseMapping } from '../values/index.ts';
+import type { Row } from '../values/types.ts';
+import { bindQuery } from './bind-select.ts';
+import { compileExpr } from './compile-expr.ts';
+import { LIMITS, checkTextLimits, tooComplex } from './limits.ts';
+import { parseCreateView } from './parse.ts';
+import type { PlanNode } from './plan.ts';
+import type { Column, SqlSettings, TableInfo } from './types.ts';
+
+/** Compiles `where` over rows of `columns`; the result says whether a row matches (NULL does not). */
+export function compilePredicate(where: string, columns: readonly Column[], settings: SqlSettings): (row: Row) => boolean {
+  if (where.trim() === '') throw new SqlError('parse_error', 'the filter is empty');
+  if (where.length > LIMITS.sqlLength / 10) throw new SqlError('bad_request', `the filter is ${where.length} characters long; the limit is ${LIMITS.sqlLength / 10}`);
+  // a statement of its own: a filter must not close the parenthesis and go on
+  if (/;/.test(where.replace(/'(?:[^']|'')*'/g, "''"))) throw new SqlError('parse_error', 'a filter is one boolean expression, without ";"');
+  const sql = `CREATE MATERIALIZED VIEW filter AS SELECT * FROM rows WHERE (${where})`;
+  checkTextLimits(sql);
+  const table: TableInfo = { id: 'filter:rows', schema: 'public', name: 'rows', columns, primaryKey: columns.map((_, i) => i) };
+  try {
+    const parsed = parseCreateView(sql);
+    if (parsed.query.kind !== 'select' || parsed.query.select.joins.length > 0) throw new SqlError('parse_error', 'a filter is one boolean expression');
+    setCaseMapping(settings.asciiCaseMapping ? 'ascii' : 'unicode');
+    const bound = bindQuery(parsed.query, () => [{ kind: 'table', table }], settings, null);
+    const filter = findFilter(bound.plan);
+    if (filter === null) throw new SqlError('unsupported', 'unsupported filter: it must be a boolean expression over the view’s columns');
+    const f = compileExpr(filter);
+    return (row) => f(row) === true;
+  } catch (err) {
+    const e = tooComplex(err);
+    if (!(e instanceof SqlError)) throw e;
+    if (/subquer|EXISTS|IN \(SELECT/i.test(e.message)) throw new SqlError('unsupported', 'unsupported filter: subqueries are not allowed in a filter');
+    // positions in the filter's own text, not in the statement it was wrapped in
+    const at = sql.indexOf('(') + 1;
+    const message = e.message.replace(/\(line 1, column (\d+)\)/, (_m, c: string) => `(column ${Math.max(1, Number(c) - at)} of the filter)`);
+    throw message === e.message ? e : new SqlError(e.code, message);
+  }
+}
+
+/** The predicate of a `SELECT * FROM rows WHERE …` plan: project(filter(scan)); null for any other shape. */
+function findFilter(plan: PlanNode): Extract<PlanNode, { kind: 'filter' }>['predicate'] | null {
+  let node = plan;
+  if (node.kind === 'project') node = node.input;
+  if (node.kind !== 'filter' || node.input.kind !== 'scan') return null;
+  return node.predicate;
+}

@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'node:http';
-import { canonical, parseLossless } from './harness/json.ts';
+import WebSocket from 'ws';
+import { canonical, parseLossless, type JValue } from './harness/json.ts';
 import { createView, currentLsn, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 import { rng } from './harness/rng.ts';
 
@@ -110,4 +111,65 @@ test('filtered subscribers converge to the filtered view; no empty diffs; resume
     assert.equal(res.status, 400, `${where}: ${res.body}`);
     assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, code, `${where}: ${res.body}`);
   }
+});
+
+test('one socket, many subscriptions: frames carry their id, errors name theirs and leave the others running, since resumes each', async () => {
+  const base = h.server.url;
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/subscribe`);
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  const replicas = new Map<string, Map<string, string>>();
+  const frames: { id?: string; type: string; code?: string; token?: string }[] = [];
+  ws.on('message', (data) => {
+    const f = parseLossless(data.toString()) as { id?: string; type: string; rows?: { key: string; row: JValue }[]; changes?: { op: string; key: string; row: JValue }[]; code?: string; token?: string };
+    frames.push(f);
+    if (f.id === undefined) return;
+    const m = replicas.get(f.id) ?? new Map<string, string>();
+    replicas.set(f.id, m);
+    for (const r of f.rows ?? []) m.set(r.key, canonical(r.row));
+    for (const c of f.changes ?? []) {
+      if (c.op === 'delete') m.delete(c.key);
+      else m.set(c.key, canonical(c.row));
+    }
+  });
+  const send = (o: object) => ws.send(JSON.stringify(o));
+  const lastOf = (id: string, type: string) => [...frames].reverse().find((f) => f.id === id && f.type === type);
+  send({ type: 'subscribe', id: 'eu', view: 'orders_v', where: "region = 'EU'" });
+  send({ type: 'subscribe', id: 'regions', view: 'by_region' });
+  send({ type: 'subscribe', id: 'bad', view: 'no_such_view' });
+  send({ type: 'subscribe', id: 'badwhere', view: 'orders_v', where: 'nope > 1' });
+  send({ type: 'subscribe', id: 'eu', view: 'orders_v' });
+  send({ type: 'hello' });
+  await waitUntil(() => lastOf('eu', 'ready') !== undefined && lastOf('regions', 'ready') !== undefined, 20_000, 'both subscriptions ready');
+  await waitUntil(() => frames.filter((f) => f.type === 'error').length >= 4, 10_000, 'the errors');
+  assert.equal(lastOf('bad', 'error')?.code, 'not_found');
+  assert.equal(lastOf('badwhere', 'error')?.code, 'unknown_column');
+  assert.equal(lastOf('eu', 'error')?.code, 'already_exists');
+  assert.ok(frames.some((f) => f.type === 'error' && f.id === undefined && f.code === 'bad_request'), 'an unknown frame type is an error without id');
+
+  await h.db.query("INSERT INTO orders VALUES (1001, 'EU', 12.5, 1, 1), (1002, 'US', 13.5, 2, 2)");
+  await h.db.query("UPDATE orders SET region = 'EU' WHERE id IN (SELECT id FROM orders WHERE region = 'APAC' LIMIT 3)");
+  const lsn = await currentLsn(h.db);
+  await viewRows(base, 'orders_v', lsn);
+  const wantEu = await oracle(h.db, `SELECT * FROM (${VIEWS.orders_v}) v WHERE region = 'EU'`);
+  const wantRegions = await oracle(h.db, VIEWS.by_region);
+  const rowsOf = (id: string) => [...(replicas.get(id) ?? new Map<string, string>()).values()].sort();
+  await waitUntil(() => JSON.stringify(rowsOf('eu')) === JSON.stringify(wantEu) && JSON.stringify(rowsOf('regions')) === JSON.stringify(wantRegions), 20_000, 'both replicas converge');
+
+  // unsubscribe one; resume it later on the same socket from its last token
+  const token = (lastOf('eu', 'diff') ?? lastOf('eu', 'ready'))!.token!;
+  send({ type: 'unsubscribe', id: 'eu' });
+  await waitUntil(() => frames.some((f) => f.type === 'unsubscribed' && f.id === 'eu'), 10_000, 'unsubscribed');
+  await h.db.query("UPDATE orders SET total = total + 1 WHERE region = 'EU'");
+  await h.db.query("DELETE FROM orders WHERE id = 1001");
+  const before = frames.length;
+  send({ type: 'subscribe', id: 'eu', view: 'orders_v', where: "region = 'EU'", since: token });
+  const lsn2 = await currentLsn(h.db);
+  await viewRows(base, 'orders_v', lsn2);
+  const wantEu2 = await oracle(h.db, `SELECT * FROM (${VIEWS.orders_v}) v WHERE region = 'EU'`);
+  await waitUntil(() => JSON.stringify(rowsOf('eu')) === JSON.stringify(wantEu2), 20_000, 'the resumed subscription converges');
+  assert.ok(!frames.slice(before).some((f) => f.id === 'eu' && f.type === 'snapshot'), 'resumed from the diff log, not a snapshot');
+  ws.close();
 });

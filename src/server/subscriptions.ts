@@ -1,6 +1,6 @@
 /**
  * WebSocket subscriptions: `GET /v1/views/:name/subscribe[?since=<token>][&where=<predicate>]`
- * (a filter: filter.ts).
+ * (a filter: filter.ts), and `GET /v1/subscribe`, one socket carrying many of them.
  * A subscriber gets a snapshot consistent with a position (or, resuming, the
  * diff-log entries it missed), `ready`, then every diff after it, in order.
  * Diffs that arrive while the snapshot is read are buffered and those already
@@ -34,6 +34,9 @@ export interface SubscriptionDeps {
 }
 
 const PATH = /^\/v1\/views\/([^/]+)\/subscribe$/;
+const MUX_PATH = '/v1/subscribe';
+/** Subscriptions one multiplexed socket may carry. */
+const MAX_PER_SOCKET = 1000;
 
 /**
  * Resume tokens as clients see them: the view's own log position and a tag of the view's name,
@@ -50,6 +53,24 @@ export function internalToken(view: string, token: string): string | null {
 /** Above this many buffered bytes a snapshot waits for the socket before sending more. */
 const PACE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Where a subscriber's frames go: a socket of its own (per-view endpoint), or its share of a
+ * multiplexed socket (`/v1/subscribe`), whose frames carry the subscription's id and whose
+ * "close" ends only that subscription.
+ */
+interface Channel {
+  send(frame: string, done?: () => void): void;
+  /** Bytes the socket has not written out yet. */
+  buffered(): number;
+  close(code: number, reason: string): void;
+}
+
+const socketChannel = (ws: WebSocket): Channel => ({
+  send: (frame, done) => ws.send(frame, done),
+  buffered: () => ws.bufferedAmount,
+  close: (code, reason) => ws.close(code, reason),
+});
+
 class Subscriber {
   /** Diffs received while the snapshot/log is being read; null once live. */
   private pending: DiffEvent[] | null = [];
@@ -59,7 +80,7 @@ class Subscriber {
 
   constructor(
     readonly view: string,
-    private readonly ws: WebSocket,
+    private readonly ws: Channel,
     private readonly maxBacklog: number,
     /** `?where=`: what of the view this subscriber sees (null: all of it). */
     readonly filter: RowFilter | null = null,
@@ -67,7 +88,7 @@ class Subscriber {
 
   send(frame: string): void {
     if (this.closed) return;
-    if (this.ws.bufferedAmount > this.maxBacklog) {
+    if (this.ws.buffered() > this.maxBacklog) {
       this.fail('lagging', 'subscriber is too slow: its backlog exceeded the limit; reconnect with ?since=<last token> to resume');
       return;
     }
@@ -77,7 +98,7 @@ class Subscriber {
   /** Sends a frame and, when the socket's buffer is large, waits until it has been written out. */
   sendPaced(frame: string): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.ws.bufferedAmount < PACE_BYTES) {
+    if (this.ws.buffered() < PACE_BYTES) {
       this.ws.send(frame);
       return Promise.resolve();
     }
@@ -170,15 +191,32 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     }
   });
 
+  /** Adds a subscriber to its view's set; the result takes it out again. */
+  function register(sub: Subscriber): () => void {
+    let set = subs.get(sub.view);
+    if (!set) subs.set(sub.view, (set = new Set()));
+    set.add(sub);
+    const own = set;
+    return () => {
+      sub.closed = true;
+      own.delete(sub);
+      if (own.size === 0 && subs.get(sub.view) === own) subs.delete(sub.view);
+    };
+  }
+
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = PATH.exec(url.pathname);
-    if (!m) {
+    if (!m && url.pathname !== MUX_PATH) {
       reject(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
       return;
     }
     if (deps.token !== null && !authorized(req.headers.authorization, deps.token) && !sameSecret(url.searchParams.get('token') ?? '', deps.token)) {
       reject(socket, 401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token> or ?token=)');
+      return;
+    }
+    if (!m) {
+      wss.handleUpgrade(req, socket, head, (ws) => multiplex(ws));
       return;
     }
     const view = decodeURIComponent(m[1]!);
@@ -193,15 +231,9 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const sub = new Subscriber(view, ws, maxBacklog, filter);
-      let set = subs.get(view);
-      if (!set) subs.set(view, (set = new Set()));
-      set.add(sub);
-      ws.on('close', () => {
-        sub.closed = true;
-        set.delete(sub);
-        if (set.size === 0 && subs.get(view) === set) subs.delete(view);
-      });
+      const sub = new Subscriber(view, socketChannel(ws), maxBacklog, filter);
+      const detach = register(sub);
+      ws.on('close', detach);
       ws.on('error', () => {});
       ws.on('message', (data, isBinary) => {
         // The protocol is server → client; anything a client sends is answered, never trusted.
@@ -218,6 +250,86 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       });
       start(sub, view, url.searchParams.get('since')).catch((err: Error) => {
         deps.log(`subscription to ${view} failed: ${err.message}`);
+        sub.fail(err instanceof DeltaviewError ? err.code : 'internal', err.message);
+      });
+    });
+  }
+
+  /**
+   * `/v1/subscribe`: one socket, many subscriptions. Each subscription's frames are the per-view
+   * protocol's with its `id` added; an error about one subscription names it and ends only it.
+   */
+  function multiplex(ws: WebSocket): void {
+    const mine = new Map<string, { sub: Subscriber; detach: () => void }>();
+    const error = (id: string | null, code: string, message: string) => ws.send(JSON.stringify(id === null ? { type: 'error', code, message } : { type: 'error', id, code, message }));
+    ws.on('close', () => {
+      for (const e of mine.values()) e.detach();
+      mine.clear();
+    });
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => {
+      let msg: { type?: unknown; id?: unknown; view?: unknown; where?: unknown; since?: unknown };
+      try {
+        msg = JSON.parse(isBinary ? '' : data.toString()) as typeof msg;
+        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) throw new Error('not an object');
+      } catch {
+        error(null, 'bad_request', 'frames are JSON objects: {"type":"subscribe","id","view","where"?,"since"?}, {"type":"unsubscribe","id"} or {"type":"ping"}');
+        return;
+      }
+      if (msg.type === 'ping') {
+        ws.send('{"type":"pong"}');
+        return;
+      }
+      if (msg.type !== 'subscribe' && msg.type !== 'unsubscribe') {
+        error(null, 'bad_request', `unknown frame type ${JSON.stringify(msg.type) ?? 'undefined'}: expected "subscribe", "unsubscribe" or "ping"`);
+        return;
+      }
+      const id = msg.id;
+      if (typeof id !== 'string' || id === '' || id.length > 256) {
+        error(null, 'bad_request', `"${msg.type}" needs an "id": a string of 1 to 256 characters that names the subscription`);
+        return;
+      }
+      if (msg.type === 'unsubscribe') {
+        const e = mine.get(id);
+        if (e === undefined) {
+          error(id, 'not_found', `no subscription "${id}" on this socket`);
+          return;
+        }
+        mine.delete(id);
+        e.detach();
+        ws.send(JSON.stringify({ type: 'unsubscribed', id }));
+        return;
+      }
+      if (mine.has(id)) return error(id, 'already_exists', `subscription "${id}" already exists on this socket`);
+      if (mine.size >= MAX_PER_SOCKET) return error(id, 'bad_request', `this socket carries ${mine.size} subscriptions; the limit is ${MAX_PER_SOCKET}`);
+      if (typeof msg.view !== 'string') return error(id, 'bad_request', '"subscribe" needs "view": the name of a view');
+      if (msg.where !== undefined && typeof msg.where !== 'string') return error(id, 'bad_request', '"where" must be a string: a boolean expression over the view\'s columns');
+      if (msg.since !== undefined && typeof msg.since !== 'string') return error(id, 'bad_request', '"since" must be a token string from a diff or ready frame');
+      const view = msg.view;
+      let filter: RowFilter | null = null;
+      try {
+        deps.pipeline.get(view);
+        if (msg.where !== undefined) filter = viewFilter(deps.pipeline, view, msg.where);
+      } catch (err) {
+        const e = err instanceof DeltaviewError ? err : new DeltaviewError('internal', String(err));
+        return error(id, e.code, e.message);
+      }
+      const prefix = `{"id":${JSON.stringify(id)},`;
+      let sub: Subscriber;
+      const channel: Channel = {
+        send: (frame, done) => ws.send(prefix + frame.slice(1), done),
+        buffered: () => ws.bufferedAmount,
+        close: () => {
+          const e = mine.get(id);
+          if (e?.sub !== sub) return;
+          mine.delete(id);
+          e.detach();
+        },
+      };
+      sub = new Subscriber(view, channel, maxBacklog, filter);
+      mine.set(id, { sub, detach: register(sub) });
+      start(sub, view, msg.since ?? null).catch((err: Error) => {
+        deps.log(`subscription ${id} to ${view} failed: ${err.message}`);
         sub.fail(err instanceof DeltaviewError ? err.code : 'internal', err.message);
       });
     });

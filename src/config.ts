@@ -12,6 +12,9 @@ export interface Config {
   /** How long a Kafka consumer group waits for a silent member (a server killed without leaving) before reassigning its partitions. */
   readonly kafkaSessionTimeoutMs: number;
   readonly token: string | null;
+  /** JSON Web Tokens: an HS256 secret, or a PEM public key for RS256/ES256 (`\n` may stand for newlines). */
+  readonly jwtSecret: string | null;
+  readonly jwtPublicKey: string | null;
   /** When set, GET /metrics needs it as a bearer token. */
   readonly metricsToken: string | null;
   readonly slot: string;
@@ -41,6 +44,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaSessionTimeoutMs: positive('KAFKA_SESSION_TIMEOUT_MS', env.KAFKA_SESSION_TIMEOUT_MS, 30_000),
     token: env.DELTAVIEW_TOKEN || null,
     metricsToken: env.DELTAVIEW_METRICS_TOKEN || null,
+    jwtSecret: env.DELTAVIEW_JWT_SECRET || null,
+    jwtPublicKey: env.DELTAVIEW_JWT_PUBLIC_KEY ? env.DELTAVIEW_JWT_PUBLIC_KEY.replace(/\\n/g, '\n') : null,
     slot: ident('DELTAVIEW_SLOT', env.DELTAVIEW_SLOT || 'deltaview'),
     publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),
     dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),

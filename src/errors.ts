@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'timeout'
   | 'unauthorized'
+  | 'forbidden'
   | 'unavailable'
   | 'internal';
 
@@ -71,6 +72,8 @@ function statusFor(code: ErrorCode): number {
       return 504;
     case 'unauthorized':
       return 401;
+    case 'forbidden':
+      return 403;
     case 'unavailable':
       return 503;
     case 'internal':

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     host: cfg.host,
     token: cfg.token,
     metricsToken: cfg.metricsToken,
+    jwtSecret: cfg.jwtSecret,
+    jwtPublicKey: cfg.jwtPublicKey,
     slot: cfg.slot,
     publication: cfg.publication,
     kafkaBrokers: cfg.kafkaBrokers,

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
 import { createApp } from '../src/server/app.ts';
+import { createAuthenticator } from '../src/server/auth.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import { attachSubscriptions } from '../src/server/subscriptions.ts';
 import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
@@ -212,7 +213,7 @@ describe('WebSocket robustness', () => {
   });
 
   test('a snapshot larger than the backlog limit is paced, not cut off as lagging', async () => {
-    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: null, log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
+    const deps = { pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
     const server = createServer();
     const subs = attachSubscriptions(server, deps);
     h.server.pipeline.addListener(subs.listener);
@@ -244,7 +245,7 @@ describe('WebSocket robustness', () => {
 
 describe('auth', () => {
   test('with a token, /v1 and WebSockets need it', async () => {
-    const deps = { pipeline: h.server.pipeline, store: h.server.store, token: 'sekret', metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} };
+    const deps = { pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: 'sekret', jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} };
     const app = createApp(deps);
     assert.equal((await app.request('/v1/views')).status, 401);
     assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer wrong' } })).status, 401);
@@ -351,7 +352,7 @@ describe('metrics', () => {
     sub.close();
 
     // a metrics token guards it (and only it)
-    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, token: null, metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} });
+    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} });
     assert.equal((await app.request('/metrics')).status, 401);
     assert.equal((await app.request('/metrics', { headers: { authorization: 'Bearer m3' } })).status, 200);
   });

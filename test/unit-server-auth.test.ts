@@ -1,7 +1,7 @@
 /** The bearer-token check (exact match only, compared in constant time) and resume tokens tied to their view. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorized, sameSecret } from '../src/server/app.ts';
+import { authorized, sameSecret } from '../src/server/auth.ts';
 
 test('bearer tokens match exactly', () => {
   assert.equal(authorized('Bearer s3cret', 's3cret'), true);

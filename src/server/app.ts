@@ -2,21 +2,22 @@
  * The HTTP API (hono): health, the view catalog and paged, read-your-writes
  * row reads. Subscriptions (WebSockets) are in subscriptions.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
 import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
+import { ADMIN, authorized, bearer, mayRead, requireAdmin, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
 import { errorBody } from './errors.ts';
+import { viewFilter } from './filter.ts';
 import { sourceRoutes } from './sources.ts';
 
 export interface AppDeps {
   readonly pipeline: Pipeline;
   readonly store: RedisStore;
-  /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
-  readonly token: string | null;
+  /** Who may do what (DELTAVIEW_TOKEN, JSON Web Tokens). */
+  readonly auth: Authenticator;
   /** When set, GET /metrics needs `Authorization: Bearer <it>` (else it is open). */
   readonly metricsToken: string | null;
   /** The Prometheus registry GET /metrics exposes. */
@@ -46,19 +47,21 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
   });
 
+  const grants = new WeakMap<Request, Grant>();
+  const grantOf = (c: Context): Grant => grants.get(c.req.raw) ?? ADMIN;
   app.use('/v1/*', async (c, next) => {
-    if (deps.token !== null && !authorized(c.req.header('authorization'), deps.token)) {
-      throw new DeltaviewError('unauthorized', 'missing or wrong bearer token (Authorization: Bearer <DELTAVIEW_TOKEN>)');
-    }
+    grants.set(c.req.raw, await deps.auth.grant(bearer(c.req.header('authorization'))));
     await next();
   });
 
   app.get('/v1/views', async (c) => {
-    const views = await Promise.all(pipeline.list().map((v) => viewObject(v, store)));
+    const grant = grantOf(c);
+    const views = await Promise.all(pipeline.list().filter((v) => mayRead(grant, v.name)).map((v) => viewObject(v, store)));
     return json(c, 200, { views });
   });
 
   app.post('/v1/views', async (c) => {
+    requireAdmin(grantOf(c), 'creating a view');
     const body = await readJson(c);
     const sql = (body as { sql?: unknown } | null)?.sql;
     if (typeof sql !== 'string' || sql.trim() === '') {
@@ -68,15 +71,21 @@ export function createApp(deps: AppDeps): Hono {
     return json(c, 201, await viewObject(info, store));
   });
 
-  app.get('/v1/views/:name', async (c) => json(c, 200, await viewObject(pipeline.get(c.req.param('name')), store)));
+  app.get('/v1/views/:name', async (c) => {
+    const name = c.req.param('name');
+    rowFilterOf(grantOf(c), name);
+    return json(c, 200, await viewObject(pipeline.get(name), store));
+  });
 
   app.delete('/v1/views/:name', async (c) => {
+    requireAdmin(grantOf(c), 'deleting a view');
     await pipeline.delete(c.req.param('name'));
     return c.body(null, 204);
   });
 
   app.get('/v1/views/:name/rows', async (c) => {
     const name = c.req.param('name');
+    const rowFilter = rowFilterOf(grantOf(c), name);
     const limit = intParam(c.req.query('limit'), 'limit', 1000, 1, 10_000);
     const timeoutMs = intParam(c.req.query('timeout_ms'), 'timeout_ms', 5000, 0, 300_000);
     const cursorText = c.req.query('cursor');
@@ -99,13 +108,18 @@ export function createApp(deps: AppDeps): Hono {
     const lsn = pipeline.reflectedLsn(name);
     const page = await store.page(name, cursor, limit + 1);
     const more = page.keys.length > limit;
-    const rows = more ? page.rows.slice(0, limit) : page.rows;
+    let rows = more ? page.rows.slice(0, limit) : page.rows;
+    // a token's row filter: the page keeps the rows it may see (a page may come back short; `next` goes on)
+    if (rowFilter !== null) {
+      const f = viewFilter(pipeline, name, rowFilter);
+      rows = rows.filter((r) => f.matches(r));
+    }
     const next = more ? JSON.stringify(encodeCursor(page.keys[limit - 1]!)) : 'null';
     const body = `{"rows":[${rows.join(',')}],"next":${next},"lsn":${lsn === null ? 'null' : JSON.stringify(formatLsn(lsn))}}`;
     return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
-  sourceRoutes(app, pipeline, readJson);
+  sourceRoutes(app, pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));
 
   return app;
 }
@@ -159,14 +173,4 @@ function encodeCursor(key: string): string {
 function decodeCursor(text: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new DeltaviewError('bad_request', `cursor "${text.slice(0, 40)}" is malformed; pass the "next" value of the previous page`);
   return Buffer.from(text, 'base64url').toString('utf8');
-}
-
-export function authorized(header: string | undefined, token: string): boolean {
-  return header !== undefined && sameSecret(header, `Bearer ${token}`);
-}
-
-/** Compares two secrets in time independent of where they differ (digests: equal lengths). */
-export function sameSecret(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

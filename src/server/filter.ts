@@ -6,7 +6,16 @@
  * is not sent. Rows are read back from their stored JSON (`to_jsonb` form)
  * with the view's column types, so the predicate sees exactly the values.
  */
+import type { Pipeline } from '../runtime/pipeline.ts';
+import { jsonRowReader } from '../values/json-input.ts';
 import type { Row } from '../values/types.ts';
+import { compilePredicate } from '../views/predicate.ts';
+
+/** The filter `where` puts on a view's rows; a SqlError when it is bad. */
+export function viewFilter(pipeline: Pipeline, view: string, where: string): RowFilter {
+  const columns = pipeline.columns(view);
+  return new RowFilter(jsonRowReader(columns), compilePredicate(where, columns, pipeline.sqlSettings()));
+}
 
 /** One change of a diff, its parts as the JSON texts they are in the diff. */
 export interface RawChange {

@@ -12,6 +12,7 @@ import { KafkaFeed } from '../runtime/kafka-feed.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
 import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
+import { createAuthenticator } from './auth.ts';
 import { createMetrics } from './metrics.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 
@@ -24,6 +25,9 @@ export interface ServerOptions {
   readonly slot: string;
   readonly publication: string;
   readonly kafkaBrokers: readonly string[];
+  /** JSON Web Tokens: an HS256 secret, or a PEM public key (RS256/ES256). */
+  readonly jwtSecret?: string | null;
+  readonly jwtPublicKey?: string | null;
   /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
   readonly metricsToken?: string | null;
   /** How long the Kafka group waits for a silent member (tests shorten it). */
@@ -54,12 +58,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw err;
   }
-  const app = createApp({ pipeline, store, token: opts.token, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
+  const auth = createAuthenticator({ token: opts.token, jwtSecret: opts.jwtSecret ?? null, jwtPublicKey: opts.jwtPublicKey ?? null });
+  const app = createApp({ pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  const subs = attachSubscriptions(server, { pipeline, store, token: opts.token, log: opts.log });
+  const subs = attachSubscriptions(server, { pipeline, store, auth, log: opts.log });
   pipeline.addListener(subs.listener);
   metrics.attach({ pipeline, store, subscribers: subs.counts });
   const port = (server.address() as AddressInfo).port;

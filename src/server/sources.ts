@@ -10,7 +10,16 @@ import { declarationJson } from '../cdc/kafka/declaration.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 
-export function sourceRoutes(app: Hono, pipeline: Pipeline, readJson: (c: Context) => Promise<unknown>): void {
+export function sourceRoutes(app: Hono, pipeline: Pipeline, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void): void {
+  app.use('/v1/sources/*', async (c, next) => {
+    admin(c);
+    await next();
+  });
+  app.use('/v1/sources', async (c, next) => {
+    admin(c);
+    await next();
+  });
+
   const kafkaObject = async (name: string, detail: boolean): Promise<Record<string, unknown>> => {
     const d = pipeline.kafka.declaration(name)!;
     const stats = pipeline.kafka.stats(name);

@@ -17,15 +17,13 @@ import { DeltaviewError } from '../errors.ts';
 import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
-import { jsonRowReader } from '../values/json-input.ts';
-import { compilePredicate } from '../views/predicate.ts';
-import { rawChanges, RowFilter, type RawChange } from './filter.ts';
-import { authorized, sameSecret } from './app.ts';
+import { bearer, combineFilters, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
+import { rawChanges, viewFilter, type RawChange, type RowFilter } from './filter.ts';
 
 export interface SubscriptionDeps {
   readonly pipeline: Pipeline;
   readonly store: RedisStore;
-  readonly token: string | null;
+  readonly auth: Authenticator;
   readonly log: (m: string) => void;
   /** Rows per snapshot frame. */
   readonly snapshotChunk?: number;
@@ -157,12 +155,6 @@ function parsedChanges(e: DiffEvent): RawChange[] {
   return c;
 }
 
-/** The filter of `?where=` over a view's columns; a SqlError (400 before the upgrade) when it is bad. */
-function viewFilter(pipeline: Pipeline, view: string, where: string): RowFilter {
-  const columns = pipeline.columns(view);
-  return new RowFilter(jsonRowReader(columns), compilePredicate(where, columns, pipeline.sqlSettings()));
-}
-
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */
 export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener; counts(): Map<string, number> } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -183,12 +175,11 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
-    try {
-      upgrade(req, socket, head);
-    } catch (err) {
+    upgrade(req, socket, head).catch((err: unknown) => {
       // a malformed request line or URL must never reach the process as an uncaught exception
-      reject(socket, 400, 'bad_request', `malformed WebSocket request: ${(err as Error).message}`);
-    }
+      if (err instanceof DeltaviewError) reject(socket, err.status, err.code, err.message);
+      else reject(socket, 400, 'bad_request', `malformed WebSocket request: ${(err as Error).message}`);
+    });
   });
 
   /** Adds a subscriber to its view's set; the result takes it out again. */
@@ -204,26 +195,23 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     };
   }
 
-  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = PATH.exec(url.pathname);
     if (!m && url.pathname !== MUX_PATH) {
       reject(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
       return;
     }
-    if (deps.token !== null && !authorized(req.headers.authorization, deps.token) && !sameSecret(url.searchParams.get('token') ?? '', deps.token)) {
-      reject(socket, 401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token> or ?token=)');
-      return;
-    }
+    const grant = await deps.auth.grant(bearer(req.headers.authorization) ?? url.searchParams.get('token'));
     if (!m) {
-      wss.handleUpgrade(req, socket, head, (ws) => multiplex(ws));
+      wss.handleUpgrade(req, socket, head, (ws) => multiplex(ws, grant));
       return;
     }
     const view = decodeURIComponent(m[1]!);
     let filter: RowFilter | null = null;
     try {
       deps.pipeline.get(view);
-      const where = url.searchParams.get('where');
+      const where = combineFilters(url.searchParams.get('where'), rowFilterOf(grant, view));
       if (where !== null) filter = viewFilter(deps.pipeline, view, where);
     } catch (err) {
       const e = err instanceof DeltaviewError ? err : new DeltaviewError('internal', String(err));
@@ -259,7 +247,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
    * `/v1/subscribe`: one socket, many subscriptions. Each subscription's frames are the per-view
    * protocol's with its `id` added; an error about one subscription names it and ends only it.
    */
-  function multiplex(ws: WebSocket): void {
+  function multiplex(ws: WebSocket, grant: Grant): void {
     const mine = new Map<string, { sub: Subscriber; detach: () => void }>();
     const error = (id: string | null, code: string, message: string) => ws.send(JSON.stringify(id === null ? { type: 'error', code, message } : { type: 'error', id, code, message }));
     ws.on('close', () => {
@@ -308,8 +296,10 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       const view = msg.view;
       let filter: RowFilter | null = null;
       try {
+        const rowFilter = rowFilterOf(grant, view);
         deps.pipeline.get(view);
-        if (msg.where !== undefined) filter = viewFilter(deps.pipeline, view, msg.where);
+        const where = combineFilters((msg.where as string | undefined) ?? null, rowFilter);
+        if (where !== null) filter = viewFilter(deps.pipeline, view, where);
       } catch (err) {
         const e = err instanceof DeltaviewError ? err : new DeltaviewError('internal', String(err));
         return error(id, e.code, e.message);
@@ -377,7 +367,9 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
 function reject(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
+
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };

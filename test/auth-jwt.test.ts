@@ -89,6 +89,14 @@ test('tokens: admin may do everything, readers only their views and rows, bad to
   } while (cursor !== null);
   assert.deepEqual(sortedCanonical(seen), await oracle(h.db, 'SELECT id, tenant, amount FROM acct WHERE tenant = 1'));
 
+  // queries: over granted views through the row filter; over sources or other views, forbidden
+  const qr = await http(base, 'POST', '/v1/query', { sql: 'SELECT count(*) AS n FROM acct_v', min_lsn: lsn, timeout_ms: 20000 }, as(reader));
+  assert.equal(qr.status, 200, qr.text);
+  assert.deepEqual(qr.json<{ rows: { n: number }[] }>().rows, [{ n: Number((await h.db.query('SELECT count(*) AS n FROM acct WHERE tenant = 1')).rows[0].n) }]);
+  assert.equal((await http(base, 'POST', '/v1/query', { sql: 'SELECT count(*) AS n FROM acct' }, as(reader))).status, 403, 'a query over sources needs admin');
+  assert.equal((await http(base, 'POST', '/v1/query', { sql: 'SELECT id FROM secret_v' }, as(reader))).status, 403);
+  assert.equal((await http(base, 'POST', '/v1/query', { sql: 'SELECT count(*) AS n FROM acct' }, as(admin))).status, 200);
+
   // subscriptions: the row filter, ANDed with where; a view not granted is refused before the upgrade
   const ws = (path: string) => `${base.replace(/^http/, 'ws')}${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(reader)}`;
   const direct = new WebSocket(ws(`/v1/views/acct_v/subscribe?where=${encodeURIComponent('amount > 30')}`));

@@ -6,10 +6,10 @@
  * the live stream (the runtime buffers it meanwhile and hands over). Every
  * attempt of a stateful view starts from empty operator state.
  */
-import type { Position, Source } from '../cdc/types.ts';
+import type { Position, Source, SourceSnapshot } from '../cdc/types.ts';
 import type { Row } from '../values/types.ts';
-import type { TableCatalog, TableInfo } from '../views/types.ts';
-import type { KafkaFeed } from './kafka-feed.ts';
+import type { CompiledView, TableCatalog, TableInfo, ViewDelta } from '../views/types.ts';
+import type { KafkaFeed, KafkaSnapshot } from './kafka-feed.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { compileView, type ViewCatalog } from '../views/index.ts';
 import { SourceMapper } from './source-mapping.ts';
@@ -68,23 +68,17 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Sn
     let lastLog = Date.now();
     const initial = compiled.initialize();
     if (initial) await store.writeBackfill(name, initial.changes, initial.state, 0);
-    for (const t of compiled.sources) {
-      const read = isKafka(t)
-        ? (b: number, f: (rows: Row[]) => Promise<void>) => kafka!.readTable(t, b, f)
-        : (b: number, f: (rows: Row[]) => Promise<void>) => snap.readTable(t, b, f, compiled.reads.get(t.id));
-      await read(deps.batch, async (rows) => {
-        if (!deps.alive()) throw new Error('view was deleted');
-        const delta = compiled.step(rows.map((row) => ({ kind: 'insert', table: t.id, row })));
-        done += rows.length;
-        const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
-        v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done), rowsPerSecond: rate };
-        if (delta) await store.writeBackfill(name, delta.changes, delta.state, done);
-        if (Date.now() - lastLog > 5000) {
-          lastLog = Date.now();
-          log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows (${rate} rows/s)`);
-        }
-      });
-    }
+    await feedSnapshot(compiled, snap, kafka, deps.batch, async (delta, rows) => {
+      if (!deps.alive()) throw new Error('view was deleted');
+      done += rows;
+      const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
+      v.backfill = { rowsDone: done, rowsEstimated: Math.max(estimated, done), rowsPerSecond: rate };
+      if (delta) await store.writeBackfill(name, delta.changes, delta.state, done);
+      if (Date.now() - lastLog > 5000) {
+        lastLog = Date.now();
+        log(`view ${name}: backfilled ${done} of ~${Math.max(estimated, done)} rows (${rate} rows/s)`);
+      }
+    });
     if (!deps.alive()) return null;
     const offsets = kafka?.offsets ?? new Map<string, bigint>();
     await store.finishBackfill(name, position, offsets);
@@ -92,5 +86,25 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Sn
     return { lsn: position, kafka: offsets };
   } finally {
     await snap.close();
+  }
+}
+
+/**
+ * Feeds a compiled view every row of its sources in a snapshot (PostgreSQL tables, only the columns
+ * it reads; Kafka sources up to the snapshot's offsets), in batches; `onDelta` gets each batch's
+ * output and how many source rows it took.
+ */
+export async function feedSnapshot(
+  compiled: CompiledView,
+  snap: SourceSnapshot,
+  kafka: KafkaSnapshot | null,
+  batch: number,
+  onDelta: (delta: ViewDelta | null, rows: number) => Promise<void>,
+): Promise<void> {
+  for (const t of compiled.sources) {
+    const read = isKafka(t)
+      ? (b: number, f: (rows: Row[]) => Promise<void>) => kafka!.readTable(t, b, f)
+      : (b: number, f: (rows: Row[]) => Promise<void>) => snap.readTable(t, b, f, compiled.reads.get(t.id));
+    await read(batch, (rows) => onDelta(compiled.step(rows.map((row) => ({ kind: 'insert', table: t.id, row }))), rows.length));
   }
 }

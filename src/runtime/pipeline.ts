@@ -19,8 +19,8 @@ import type { KafkaCommit, RedisStore, StoredViewDef } from '../storage/redis-st
 import { compileView } from '../views/index.ts';
 import { LIMITS } from '../views/limits.ts';
 import { parseTypeName } from '../values/index.ts';
-import type { Column, SourceChange, SqlSettings, TableCatalog, TableInfo } from '../views/types.ts';
-import { backfillView } from './backfill.ts';
+import type { Column, SourceChange, SqlSettings, TableCatalog, TableInfo, ViewDelta } from '../views/types.ts';
+import { backfillView, feedSnapshot } from './backfill.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { KafkaFeed, partitionKey } from './kafka-feed.ts';
 import { recoverFromStorage } from './recovery.ts';
@@ -487,6 +487,30 @@ export class Pipeline {
   /** Declares a Kafka source (POST /v1/sources). */
   async declareSource(body: unknown): Promise<void> {
     await this.kafka.declare(body, async (name) => (await this.source.catalog.lookup(null, name)) !== undefined);
+  }
+
+  /**
+   * A query over sources (POST /v1/query naming tables rather than views), answered once: the
+   * statement compiled as a view and fed one consistent snapshot of its sources, in memory.
+   */
+  async batchQuery(statement: string): Promise<{ rows: string[]; columns: readonly Column[]; lsn: Position }> {
+    const compiled = await this.compile(statement);
+    const snap = await this.source.openSnapshot();
+    try {
+      const kafka = await this.kafka.snapshot(compiled.sources);
+      const out = new Map<string, string>();
+      const apply = (d: ViewDelta | null) => {
+        for (const c of d?.changes ?? []) {
+          if (c.op === 'delete') out.delete(c.key);
+          else out.set(c.key, c.row);
+        }
+      };
+      apply(compiled.initialize());
+      await feedSnapshot(compiled, snap, kafka, this.opts.backfillBatch ?? 5000, async (d) => apply(d));
+      return { rows: [...out.values()], columns: compiled.columns, lsn: snap.position };
+    } finally {
+      await snap.close();
+    }
   }
 
   /** A view's output columns with their types (for filters over them). */

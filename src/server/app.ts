@@ -11,6 +11,7 @@ import type { RedisStore } from '../storage/redis-store.ts';
 import { ADMIN, authorized, bearer, mayRead, requireAdmin, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
 import { errorBody } from './errors.ts';
 import { viewFilter } from './filter.ts';
+import { runQuery } from './query.ts';
 import { sourceRoutes } from './sources.ts';
 
 export interface AppDeps {
@@ -117,6 +118,20 @@ export function createApp(deps: AppDeps): Hono {
     const next = more ? JSON.stringify(encodeCursor(page.keys[limit - 1]!)) : 'null';
     const body = `{"rows":[${rows.join(',')}],"next":${next},"lsn":${lsn === null ? 'null' : JSON.stringify(formatLsn(lsn))}}`;
     return c.body(body, 200, { 'content-type': 'application/json' });
+  });
+
+  app.post('/v1/query', async (c) => {
+    const body = (await readJson(c)) as { sql?: unknown; min_lsn?: unknown; timeout_ms?: unknown } | null;
+    if (body === null || typeof body !== 'object' || typeof body.sql !== 'string' || body.sql.trim() === '') {
+      throw new DeltaviewError('bad_request', 'body must be a JSON object with a "sql" string: {"sql":"SELECT … FROM <view> …","min_lsn"?:"…","timeout_ms"?:n}');
+    }
+    if (body.min_lsn !== undefined && (typeof body.min_lsn !== 'string' || !isLsn(body.min_lsn))) {
+      throw new DeltaviewError('bad_request', `min_lsn ${JSON.stringify(body.min_lsn)} is not an LSN (expected the form 0/16B3748, as pg_current_wal_lsn() prints)`);
+    }
+    const timeoutMs = body.timeout_ms === undefined ? 5000 : body.timeout_ms;
+    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 300_000) throw new DeltaviewError('bad_request', 'timeout_ms must be a whole number of milliseconds between 0 and 300000');
+    const r = await runQuery(pipeline, store, grantOf(c), body.sql, body.min_lsn === undefined ? 0n : parseLsn(body.min_lsn), timeoutMs);
+    return c.body(`{"rows":[${r.rows.join(',')}],"lsn":${r.lsn === null ? 'null' : JSON.stringify(formatLsn(r.lsn))}}`, 200, { 'content-type': 'application/json' });
   });
 
   sourceRoutes(app, pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));

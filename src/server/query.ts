@@ -1,0 +1,154 @@
+/**
+ * `POST /v1/query` over views (CONTRACT.md "Queries over current state"): any
+ * SELECT of the view language whose FROM names views, evaluated once by the
+ * view engine over the views' current rows (each read as one consistent state
+ * with the paged snapshot subscriptions use), then ordered by its ORDER BY. A
+ * token's row filters apply to the rows a query reads. Queries that name
+ * sources instead are answered by the runtime from a consistent snapshot of
+ * the sources (Pipeline.batchQuery).
+ */
+import { DeltaviewError, SqlError } from '../errors.ts';
+import type { Pipeline } from '../runtime/pipeline.ts';
+import type { RedisStore } from '../storage/redis-store.ts';
+import { compareDatums } from '../values/index.ts';
+import { jsonRowReader } from '../values/json-input.ts';
+import type { Row } from '../values/types.ts';
+import { compileView } from '../views/index.ts';
+import { parseCreateView } from '../views/parse.ts';
+import type { Expr, OrderItem, QueryExpr, SelectStmt } from '../views/syntax.ts';
+import type { Column, CompiledView, TableInfo } from '../views/types.ts';
+import { combineFilters, requireAdmin, rowFilterOf, type Grant } from './auth.ts';
+import { viewFilter } from './filter.ts';
+
+export interface QueryResult {
+  /** Rows as JSON texts, in ORDER BY order. */
+  readonly rows: readonly string[];
+  /** The position the answer reflects. */
+  readonly lsn: bigint | null;
+}
+
+/** The relation names a query's FROM clauses (and their subqueries and derived tables) read, without schema. */
+function readNames(q: QueryExpr, out: { name: string; schema: string | null }[] = []): { name: string; schema: string | null }[] {
+  if (q.kind === 'setop') {
+    readNames(q.left, out);
+    readNames(q.right, out);
+    return out;
+  }
+  const s = q.select;
+  for (const ref of [s.from, ...s.joins.map((j) => j.table)]) {
+    if (ref.query !== undefined) readNames(ref.query, out);
+    else out.push({ name: ref.name, schema: ref.schema });
+  }
+  const walk = (e: Expr | null) => {
+    if (e === null) return;
+    if (e.kind === 'exists' || e.kind === 'in_query' || e.kind === 'scalar_query') readNames(e.query, out);
+    for (const v of Object.values(e)) {
+      if (v !== null && typeof v === 'object' && 'kind' in (v as object)) walk(v as Expr);
+      if (Array.isArray(v)) for (const x of v) if (x !== null && typeof x === 'object' && 'kind' in x) walk(x as Expr);
+    }
+  };
+  walk(s.where);
+  for (const item of s.items) if (item.kind === 'expr') walk(item.expr);
+  return out;
+}
+
+/** Runs a query (the caller checked its size). */
+export async function runQuery(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
+  if (!/^\s*(select|with)\b/i.test(sql)) throw new SqlError('parse_error', 'a query is one SELECT statement (SELECT … FROM <view> …)');
+  const statement = `CREATE MATERIALIZED VIEW query AS ${sql.replace(/;\s*$/, '')}`;
+  const parsed = parseCreateView(statement);
+  const names = readNames(parsed.query);
+  const views = new Set(pipeline.list().map((v) => v.name));
+  const onViews = names.length > 0 && names.every((n) => n.schema === null && views.has(n.name));
+  if (!onViews) {
+    requireAdmin(grant, 'a query that reads sources rather than views');
+    const rows = await pipeline.batchQuery(statement);
+    return { rows: orderRows(rows.rows, parsed.query, rows.columns), lsn: rows.lsn };
+  }
+  // the views as tables: their columns, keyed by their key columns where all are there
+  const tables = new Map<string, TableInfo>();
+  for (const { name } of names) {
+    if (tables.has(name)) continue;
+    const info = pipeline.get(name);
+    const columns = pipeline.columns(name);
+    const key = info.key.map((k) => columns.findIndex((c) => c.name === k));
+    tables.set(name, { id: `view:${name}`, schema: 'public', name, columns, primaryKey: key.length > 0 && key.every((i) => i >= 0) ? key : [] });
+  }
+  let compiled: CompiledView;
+  try {
+    compiled = await compileView(statement, { lookup: async (schema, name) => (schema === null ? tables.get(name) : undefined) }, pipeline.sqlSettings());
+  } catch (err) {
+    if (err instanceof SqlError) throw new SqlError(err.code, err.message.replace(/\(line (\d+), column (\d+)\)/, (_m, l: string, c: string) => `(line ${l}, column ${Number(l) === 1 ? Math.max(1, Number(c) - (statement.length - sql.length)) : c})`));
+    throw err;
+  }
+  // every view reflects min_lsn first (read-your-writes), then is read once
+  let lsn: bigint | null = null;
+  for (const name of tables.keys()) {
+    if (!(await pipeline.waitFor(name, minLsn, timeoutMs))) {
+      const v = pipeline.get(name);
+      throw new DeltaviewError('timeout', `timed out after ${timeoutMs} ms waiting for view "${name}" to ${v.status === 'running' ? 'reflect the requested position' : `run (it is ${v.status})`}`);
+    }
+  }
+  const out = new Map<string, string>();
+  const apply = (d: ReturnType<CompiledView['step']>) => {
+    for (const c of d?.changes ?? []) {
+      if (c.op === 'delete') out.delete(c.key);
+      else out.set(c.key, c.row);
+    }
+  };
+  apply(compiled.initialize());
+  for (const [name, t] of tables) {
+    const snap = await store.pagedSnapshot(name);
+    const rowFilter = rowFilterOf(grant, name);
+    const filter = rowFilter === null ? null : viewFilter(pipeline, name, combineFilters(null, rowFilter)!);
+    const read = jsonRowReader(t.columns);
+    const batch: Row[] = [];
+    for (const [, json] of snap.entries) if (filter === null || filter.matches(json)) batch.push(read(json));
+    for (let i = 0; i < batch.length; i += 10_000) apply(compiled.step(batch.slice(i, i + 10_000).map((row) => ({ kind: 'insert', table: t.id, row }))));
+    const reflected = pipeline.reflectedLsn(name);
+    if (reflected !== null && (lsn === null || reflected < lsn)) lsn = reflected;
+  }
+  return { rows: orderRows([...out.values()], parsed.query, compiled.columns), lsn };
+}
+
+/**
+ * Rows in the order of the query's ORDER BY, which names output columns (by name or position).
+ * A query without ORDER BY keeps the engine's order (by row key).
+ */
+export function orderRows(rows: readonly string[], q: QueryExpr, columns: readonly Column[]): string[] {
+  const order: readonly OrderItem[] = q.kind === 'select' ? q.select.orderBy : [];
+  if (order.length === 0) return [...rows];
+  const keys = order.map((o) => ({ index: outputIndex(o.expr, q.kind === 'select' ? q.select : null, columns), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc }));
+  const read = jsonRowReader(columns);
+  const decorated = rows.map((json) => ({ json, row: read(json) }));
+  decorated.sort((a, b) => {
+    for (const k of keys) {
+      const x = a.row[k.index] ?? null;
+      const y = b.row[k.index] ?? null;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === k.nullsFirst ? -1 : 1;
+      }
+      const c = compareDatums(x, y, columns[k.index]!.type);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return 0;
+  });
+  return decorated.map((d) => d.json);
+}
+
+/** The output column an ORDER BY item names: a column name, a position, or a select item's own expression. */
+function outputIndex(e: Expr, select: SelectStmt | null, columns: readonly Column[]): number {
+  if (e.kind === 'literal' && e.literal.kind === 'integer') {
+    const n = Number(e.literal.text);
+    if (n >= 1 && n <= columns.length) return n - 1;
+    throw new SqlError('bad_request', `ORDER BY position ${n} is not in the select list`);
+  }
+  if (e.kind === 'column' && e.table === null) {
+    const i = columns.findIndex((c) => c.name === e.name);
+    if (i >= 0) return i;
+  }
+  const same = select?.items.findIndex((it) => it.kind === 'expr' && JSON.stringify(it.expr) === JSON.stringify(e)) ?? -1;
+  if (same >= 0 && select!.items.every((it) => it.kind === 'expr')) return same;
+  throw new SqlError('unsupported', 'unsupported: in a query, ORDER BY names output columns (by name or position) or repeats a select item');
+}

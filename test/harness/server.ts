@@ -13,8 +13,8 @@ export interface Harness {
   server: RunningServer;
   readonly db: pg.Client;
   readonly logs: string[];
-  /** Restarts the deltaview server on the same services (graceful stop). */
-  restart(): Promise<void>;
+  /** Restarts the deltaview server on the same services (graceful stop); `samePort` keeps its URL. */
+  restart(samePort?: boolean): Promise<void>;
   /** Starts another deltaview server on the same services (after `server.stop()`). */
   launch(): Promise<RunningServer>;
   stop(): Promise<void>;
@@ -28,11 +28,11 @@ export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harn
     logs.push(m);
     if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
   };
-  const launch = () =>
+  const launch = (port = 0) =>
     startServer({
       pgUrl: services.pg.url,
       redisUrl: services.redis.url,
-      port: 0,
+      port,
       host: '127.0.0.1',
       token: null,
       slot: 'deltaview',
@@ -47,12 +47,13 @@ export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harn
   const h: Harness = {
     services,
     server: await launch(),
-    launch,
+    launch: () => launch(),
     db,
     logs,
-    async restart() {
+    async restart(samePort = false) {
+      const port = h.server.port;
       await h.server.stop();
-      h.server = await launch();
+      h.server = await launch(samePort ? port : 0);
     },
     async stop() {
       await h.server.stop().catch(() => {});

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { createApp } from '../src/server/app.ts';
 import { createAuthenticator } from '../src/server/auth.ts';
 import { createMetrics } from '../src/server/metrics.ts';
+import { UPGRADE_PATHS } from '../src/server/openapi.ts';
 import { attachSubscriptions } from '../src/server/subscriptions.ts';
 import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 import { sortedCanonical } from './harness/json.ts';
@@ -355,5 +356,22 @@ describe('metrics', () => {
     const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} });
     assert.equal((await app.request('/metrics')).status, 401);
     assert.equal((await app.request('/metrics', { headers: { authorization: 'Bearer m3' } })).status, 200);
+  });
+});
+
+describe('openapi', () => {
+  test('/v1/openapi.json describes exactly the routes the app serves', async () => {
+    const r = await http(h.server.url, 'GET', '/v1/openapi.json');
+    assert.equal(r.status, 200);
+    const spec = r.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    assert.equal(spec.openapi, '3.1.0');
+    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], log: () => {} });
+    const served = [...new Set(app.routes.filter((x) => x.method !== 'ALL').map((x) => `${x.method} ${x.path.replace(/:(\w+)/g, '{$1}')}`))].sort();
+    const described = Object.entries(spec.paths)
+      .filter(([p]) => !UPGRADE_PATHS.includes(p))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
+    assert.deepEqual(described, served);
+    for (const p of UPGRADE_PATHS) assert.ok(spec.paths[p]?.get, `${p} is described`);
   });
 });

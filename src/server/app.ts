@@ -11,6 +11,7 @@ import type { RedisStore } from '../storage/redis-store.ts';
 import { ADMIN, authorized, bearer, mayRead, requireAdmin, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
 import { errorBody } from './errors.ts';
 import { viewFilter } from './filter.ts';
+import { OPENAPI } from './openapi.ts';
 import { runQuery } from './query.ts';
 import { sourceRoutes } from './sources.ts';
 
@@ -40,6 +41,8 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => json(c, 404, { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }));
 
   app.get('/healthz', (c) => json(c, 200, { status: 'ok' }));
+
+  app.get('/v1/openapi.json', (c) => json(c, 200, OPENAPI));
 
   app.get('/metrics', async (c) => {
     if (deps.metricsToken !== null && !authorized(c.req.header('authorization'), deps.metricsToken)) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { SqlError } from '../src/errors.ts';
 import { parseTypeName } from '../src/values/index.ts';
 import { jsonRowReader } from '../src/values/json-input.ts';
-import { compilePredicate } from '../src/views/predicate.ts';
+import { compileFilter, compilePredicate } from '../src/views/predicate.ts';
 import { C_SETTINGS } from './unit-views-helpers.ts';
 
 const columns = [
@@ -60,4 +60,15 @@ test('a bad filter gets the error a view definition would', () => {
   assert.match(err('count(*) > 1'), /^(unsupported|bad_request)/);
   assert.match(err('id IN (SELECT id FROM rows)'), /^unsupported/);
   assert.match(err("region || 'x'"), /boolean/);
+});
+
+test('filters that pin a column to constants can be indexed by it; others cannot', () => {
+  const index = (where: string) => compileFilter(where, columns, C_SETTINGS).index;
+  assert.deepEqual(index("region = 'EU'"), { column: 1, values: ['EU'] });
+  assert.deepEqual(index("total > 5 AND region IN ('EU', 'US')"), { column: 1, values: ['EU', 'US'] });
+  assert.equal(index("region = 'EU' OR total > 5"), null);
+  assert.equal(index("region <> 'EU'"), null);
+  assert.equal(index("region NOT IN ('EU')"), null);
+  assert.equal(index('total > 5'), null);
+  assert.equal(index("upper(region) = 'EU'"), null);
 });

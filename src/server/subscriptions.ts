@@ -18,7 +18,7 @@ import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { bearer, combineFilters, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
-import { rawChanges, viewFilter, type RawChange, type RowFilter } from './filter.ts';
+import { rawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
 
 export interface SubscriptionDeps {
   readonly pipeline: Pipeline;
@@ -158,18 +158,18 @@ function parsedChanges(e: DiffEvent): RawChange[] {
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */
 export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener; counts(): Map<string, number> } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const subs = new Map<string, Set<Subscriber>>();
+  const subs = new Map<string, SubscriberIndex<Subscriber>>();
   const chunk = deps.snapshotChunk ?? 1000;
   const maxBacklog = deps.maxBacklog ?? 32 * 1024 * 1024;
 
   const listener: PipelineListener = {
     diff(e) {
       const set = subs.get(e.view);
-      if (set) for (const s of set) s.diff(e);
+      if (set) for (const s of set.reached(() => parsedChanges(e))) s.diff(e);
     },
     gone(view, code, message) {
       const set = subs.get(view);
-      if (set) for (const s of set) s.fail(code, message, 1000);
+      if (set) for (const s of set.all()) s.fail(code, message, 1000);
     },
   };
 
@@ -185,7 +185,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
   /** Adds a subscriber to its view's set; the result takes it out again. */
   function register(sub: Subscriber): () => void {
     let set = subs.get(sub.view);
-    if (!set) subs.set(sub.view, (set = new Set()));
+    if (!set) subs.set(sub.view, (set = new SubscriberIndex<Subscriber>(() => deps.pipeline.columns(sub.view))));
     set.add(sub);
     const own = set;
     return () => {
@@ -358,7 +358,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     listener,
     counts: () => new Map([...subs].map(([view, set]) => [view, set.size])),
     close() {
-      for (const set of subs.values()) for (const s of set) s.fail('shutting_down', 'server is shutting down', 1001);
+      for (const set of subs.values()) for (const s of set.all()) s.fail('shutting_down', 'server is shutting down', 1001);
       wss.close();
     },
   };

@@ -6,17 +6,32 @@
  * the codes a view definition would get (parse_error, unknown_column, …).
  */
 import { SqlError } from '../errors.ts';
-import { setCaseMapping } from '../values/index.ts';
-import type { Row } from '../values/types.ts';
+import { sameBaseType, setCaseMapping } from '../values/index.ts';
+import type { Row, Value } from '../values/types.ts';
 import { bindQuery } from './bind-select.ts';
 import { compileExpr } from './compile-expr.ts';
 import { LIMITS, checkTextLimits, tooComplex } from './limits.ts';
 import { parseCreateView } from './parse.ts';
-import type { PlanNode } from './plan.ts';
+import type { BoundExpr, PlanNode } from './plan.ts';
 import type { Column, SqlSettings, TableInfo } from './types.ts';
+
+/**
+ * What a filter pins down: a row can match only if its `column` holds one of `values` (a top-level
+ * `column = constant` or `column IN (constants)` conjunct, same type on both sides), so matching
+ * can be indexed by that column's value.
+ */
+export interface FilterIndex {
+  readonly column: number;
+  readonly values: readonly Value[];
+}
 
 /** Compiles `where` over rows of `columns`; the result says whether a row matches (NULL does not). */
 export function compilePredicate(where: string, columns: readonly Column[], settings: SqlSettings): (row: Row) => boolean {
+  return compileFilter(where, columns, settings).matches;
+}
+
+/** compilePredicate, with the index the filter allows (null: none). */
+export function compileFilter(where: string, columns: readonly Column[], settings: SqlSettings): { matches: (row: Row) => boolean; index: FilterIndex | null } {
   if (where.trim() === '') throw new SqlError('parse_error', 'the filter is empty');
   if (where.length > LIMITS.sqlLength / 10) throw new SqlError('bad_request', `the filter is ${where.length} characters long; the limit is ${LIMITS.sqlLength / 10}`);
   // a statement of its own: a filter must not close the parenthesis and go on
@@ -32,7 +47,7 @@ export function compilePredicate(where: string, columns: readonly Column[], sett
     const filter = findFilter(bound.plan);
     if (filter === null) throw new SqlError('unsupported', 'unsupported filter: it must be a boolean expression over the view’s columns');
     const f = compileExpr(filter);
-    return (row) => f(row) === true;
+    return { matches: (row) => f(row) === true, index: indexOf(filter) };
   } catch (err) {
     const e = tooComplex(err);
     if (!(e instanceof SqlError)) throw e;
@@ -50,4 +65,29 @@ function findFilter(plan: PlanNode): Extract<PlanNode, { kind: 'filter' }>['pred
   if (node.kind === 'project') node = node.input;
   if (node.kind !== 'filter' || node.input.kind !== 'scan') return null;
   return node.predicate;
+}
+
+/** The first top-level conjunct that pins a column to constants (see FilterIndex). */
+function indexOf(pred: BoundExpr): FilterIndex | null {
+  for (const c of pred.kind === 'and' ? pred.args : [pred]) {
+    if (c.kind === 'call' && c.label === 'operator =' && c.args.length === 2) {
+      const [a, b] = c.args as [BoundExpr, BoundExpr];
+      const col = a.kind === 'column' ? a : b.kind === 'column' ? b : null;
+      const k = col === a ? b : a;
+      if (col !== null && col.kind === 'column' && k.kind === 'const' && k.value !== null && sameBaseType(col.type, k.type)) return { column: col.index, values: [k.value] };
+    }
+    if (c.kind === 'in' && !c.negated && c.arg.kind === 'column') {
+      const arg = c.arg;
+      const values: Value[] = [];
+      for (const it of c.items) {
+        if (it.leftCast !== null || it.right.kind !== 'const' || it.right.value === null || !sameBaseType(it.right.type, arg.type)) {
+          values.length = 0;
+          break;
+        }
+        values.push(it.right.value);
+      }
+      if (values.length > 0) return { column: arg.index, values };
+    }
+  }
+  return null;
 }

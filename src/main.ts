@@ -11,7 +11,13 @@ import { startEmbeddedPostgres } from './services/embedded-postgres.ts';
 import { answersPing, startRedisServer } from './services/redis-server.ts';
 import { startServer } from './server/server.ts';
 
-const log = createLog();
+let log: ReturnType<typeof createLog>;
+try {
+  log = createLog();
+} catch (err) {
+  process.stderr.write(`failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 const cleanups: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {

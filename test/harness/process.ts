@@ -23,7 +23,7 @@ export async function spawnServer(env: Record<string, string>, cwd = ROOT): Prom
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (m) resolve(m[1]!);
     };
     child.stdout?.on('data', onData);

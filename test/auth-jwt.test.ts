@@ -6,13 +6,12 @@
  * multiplexed socket alike; 401 and 403 with the contract's codes.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { createAuthenticator } from '../src/server/auth.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
-import { currentLsn, http, oracle, startHarness, waitUntil, type Harness } from './harness/server.ts';
+import { currentLsn, http, oracle, startHarness, tryUpgrade, waitUntil, type Harness } from './harness/server.ts';
 import { canonical, parseLossless, sortedCanonical, stringifyLossless, type JValue } from './harness/json.ts';
 
 let h: Harness;
@@ -113,12 +112,7 @@ test('tokens: admin may do everything, readers only their views and rows, bad to
   const want = await oracle(h.db, 'SELECT id, tenant, amount FROM acct WHERE tenant = 1 AND amount > 30');
   await waitUntil(() => JSON.stringify([...got.values()].sort()) === JSON.stringify(want), 20_000, 'the filtered subscriber sees exactly its rows');
   direct.close();
-  const refused = await new Promise<number>((res) => {
-    const req = request(ws('/v1/views/secret_v/subscribe').replace(/^ws/, 'http'), { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
-    req.on('response', (r) => res(r.statusCode ?? 0));
-    req.on('upgrade', () => res(101));
-    req.end();
-  });
+  const refused = (await tryUpgrade(ws('/v1/views/secret_v/subscribe'))).status;
   assert.equal(refused, 403);
 
   // the multiplexed socket: a view not granted is an error naming its id, the others run
@@ -131,12 +125,7 @@ test('tokens: admin may do everything, readers only their views and rows, bad to
   await waitUntil(() => frames.some((f) => f.id === 't1' && f.type === 'ready') && frames.some((f) => f.id === 's1' && f.type === 'error'), 10_000, 'mux answers');
   assert.equal(frames.find((f) => f.id === 's1')?.code, 'forbidden');
   mux.close();
-  const anon = await new Promise<number>((res) => {
-    const req = request(`${base}/v1/subscribe`, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
-    req.on('response', (r) => res(r.statusCode ?? 0));
-    req.on('upgrade', () => res(101));
-    req.end();
-  });
+  const anon = (await tryUpgrade(`${base}/v1/subscribe`)).status;
   assert.equal(anon, 401, 'no credentials, no socket');
 });
 

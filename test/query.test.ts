@@ -79,6 +79,7 @@ test('queries over views and sources equal PostgreSQL, in order', async () => {
     const got = await query(q);
     assert.equal(got.status, 400, q);
     assert.equal(got.error?.code, code, `${q}: ${got.error?.message}`);
+    if (code === 'unknown_column') assert.match(got.error!.message, /"nope" does not exist \(line 1, column 8\)/, 'the position is in the query’s own text');
   }
   assert.equal((await http(base, 'POST', '/v1/query', { sql: 'SELECT 1', min_lsn: 'x' })).status, 400);
 });

@@ -9,10 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { request } from 'node:http';
 import WebSocket from 'ws';
 import { canonical, parseLossless, type JValue } from './harness/json.ts';
-import { createView, currentLsn, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
+import { createView, currentLsn, oracle, startHarness, Subscriber, tryUpgrade, viewRows, waitUntil, type Harness } from './harness/server.ts';
 import { rng } from './harness/rng.ts';
 
 let h: Harness;
@@ -97,22 +96,8 @@ test('filtered subscribers converge to the filtered view; no empty diffs; resume
   for (const s of subs) s.close();
 
   // bad filters: refused before the upgrade, with the code a view definition would get
-  const refused = (where: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${base}/v1/views/orders_v/subscribe?where=${encodeURIComponent(where)}`, {
-        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('upgrade', () => reject(new Error(`the filter ${where} was accepted`)));
-      req.on('error', reject);
-      req.end();
-    });
   for (const [where, code] of [['nope = 1', 'unknown_column'], ["region = 'EU' AND", 'parse_error'], ["region || 'x'", 'bad_request'], ['id IN (SELECT id FROM rows)', 'unsupported']] as const) {
-    const res = await refused(where);
+    const res = await tryUpgrade(`${base}/v1/views/orders_v/subscribe?where=${encodeURIComponent(where)}`);
     assert.equal(res.status, 400, `${where}: ${res.body}`);
     assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, code, `${where}: ${res.body}`);
   }

@@ -7,6 +7,7 @@
  * with the view's column types, so the predicate sees exactly the values.
  */
 import type { Pipeline } from '../runtime/pipeline.ts';
+import { jsonValueEnd } from '../values/json-fields.ts';
 import { jsonRowReader } from '../values/json-input.ts';
 import type { Row } from '../values/types.ts';
 import { equalityKey } from '../values/index.ts';
@@ -84,12 +85,12 @@ export function rawChanges(text: string): RawChange[] {
     const f: Record<string, string> = {};
     for (;;) {
       i = skipWs(text, i);
-      const keyEnd = valueEnd(text, i);
+      const keyEnd = spanEnd(text, i);
       const name = JSON.parse(text.slice(i, keyEnd)) as string;
       i = skipWs(text, keyEnd);
       if (text[i] !== ':') throw new Error('malformed diff change');
       i = skipWs(text, i + 1);
-      const end = valueEnd(text, i);
+      const end = spanEnd(text, i);
       f[name] = text.slice(i, end);
       i = skipWs(text, end);
       if (text[i] === ',') {
@@ -116,34 +117,10 @@ function skipWs(s: string, i: number): number {
   return i;
 }
 
-/** The end of the JSON value starting at i (strings, nested objects and arrays skipped whole). */
-function valueEnd(s: string, i: number): number {
-  const c = s[i];
-  if (c === '"') {
-    let j = i + 1;
-    while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
-    return j + 1;
-  }
-  if (c === '{' || c === '[') {
-    let depth = 0;
-    let j = i;
-    while (j < s.length) {
-      const d = s[j];
-      if (d === '"') {
-        j++;
-        while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
-      } else if (d === '{' || d === '[') depth++;
-      else if (d === '}' || d === ']') {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-    throw new Error('unterminated JSON value in a diff');
-  }
-  let j = i;
-  while (j < s.length && s[j] !== ',' && s[j] !== '}' && s[j] !== ']') j++;
-  return j;
+function spanEnd(text: string, i: number): number {
+  const end = jsonValueEnd(text, i);
+  if (end < 0) throw new Error('unterminated JSON value in a diff');
+  return end;
 }
 
 /**
@@ -157,7 +134,8 @@ export class SubscriberIndex<S extends { readonly filter: RowFilter | null }> {
   /** column → equality key → subscribers */
   private readonly byColumn = new Map<number, Map<string, Set<S>>>();
   private indexed = 0;
-  private read: ((json: string) => Row) | null = null;
+  /** The view's columns and their reader, once a diff needs them (a view's columns never change). */
+  private reader: { columns: readonly Column[]; read: (json: string) => Row } | null = null;
 
   constructor(private readonly columns: () => readonly Column[]) {}
 
@@ -205,11 +183,14 @@ export class SubscriberIndex<S extends { readonly filter: RowFilter | null }> {
   reached(changes: () => readonly RawChange[]): Iterable<S> {
     if (this.indexed === 0) return this.plain;
     const out = new Set<S>(this.plain);
-    this.read ??= jsonRowReader(this.columns());
-    const columns = this.columns();
+    if (this.reader === null) {
+      const columns = this.columns();
+      this.reader = { columns, read: jsonRowReader(columns) };
+    }
+    const { columns, read } = this.reader;
     for (const c of changes()) {
       for (const json of c.old === null ? [c.row] : [c.row, c.old]) {
-        const row = this.read(json);
+        const row = read(json);
         for (const [col, byKey] of this.byColumn) {
           const v = row[col] ?? null;
           if (v === null) continue;

@@ -53,54 +53,41 @@ export function createMetrics(): Metrics {
       for (const v of parts?.pipeline.list() ?? []) for (const s of ['backfilling', 'running', 'failed']) this.set({ view: v.name, status: s }, v.status === s ? 1 : 0);
     },
   });
-  const replication = async () => (parts === null ? null : parts.pipeline.replicationStatus().catch(() => null));
-  new Gauge({
-    name: 'deltaview_replication_lag_bytes',
-    help: 'WAL written by PostgreSQL beyond what every view reflects',
-    registers: [registry],
-    async collect() {
-      const r = await replication();
-      if (r !== null) this.set(r.lagBytes);
-    },
-  });
-  new Gauge({
-    name: 'deltaview_replication_lag_seconds',
-    help: 'Age of the oldest committed transaction received but not yet reflected in every view (0 when caught up)',
-    registers: [registry],
-    async collect() {
-      const r = await replication();
-      if (r !== null) this.set(r.lagSeconds);
-    },
-  });
-  new Gauge({
-    name: 'deltaview_slot_retained_wal_bytes',
-    help: 'WAL the replication slot makes PostgreSQL keep',
-    registers: [registry],
-    async collect() {
-      const r = await replication();
-      if (r !== null && r.retainedBytes !== null) this.set(r.retainedBytes);
-    },
-  });
-  new Gauge({
-    name: 'deltaview_source_messages_total',
-    help: 'Messages a Kafka source has read since the server started',
-    labelNames: ['source'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of parts?.pipeline.kafka.declarations() ?? []) this.set({ source: d.name }, parts!.pipeline.kafka.stats(d.name).messages);
-    },
-  });
-  new Gauge({
-    name: 'deltaview_source_errors_total',
-    help: 'Messages of a Kafka source that could not be read (counted, skipped) since the server started',
-    labelNames: ['source'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of parts?.pipeline.kafka.declarations() ?? []) this.set({ source: d.name }, parts!.pipeline.kafka.stats(d.name).errors);
-    },
-  });
+  // one replication status per scrape, however many series read it (it is a query to PostgreSQL)
+  let status: { at: number; value: Promise<Awaited<ReturnType<Pipeline['replicationStatus']>> | null> } | null = null;
+  const replication = () => {
+    if (parts === null) return Promise.resolve(null);
+    if (status === null || Date.now() - status.at > 500) status = { at: Date.now(), value: parts.pipeline.replicationStatus().catch(() => null) };
+    return status.value;
+  };
+  const replicationGauge = (name: string, help: string, pick: (r: NonNullable<Awaited<ReturnType<typeof replication>>>) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const r = await replication();
+        const v = r === null ? null : pick(r);
+        if (v !== null) this.set(v);
+      },
+    });
+  replicationGauge('deltaview_replication_lag_bytes', 'WAL written by PostgreSQL beyond what every view reflects', (r) => r.lagBytes);
+  replicationGauge('deltaview_replication_lag_seconds', 'Age of the oldest committed transaction received but not yet reflected in every view (0 when caught up)', (r) => r.lagSeconds);
+  replicationGauge('deltaview_slot_retained_wal_bytes', 'WAL the replication slot makes PostgreSQL keep', (r) => r.retainedBytes);
+  const sourceGauge = (name: string, help: string, pick: (s: ReturnType<Pipeline['kafka']['stats']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        if (parts === null) return;
+        for (const d of parts.pipeline.kafka.declarations()) this.set({ source: d.name }, pick(parts.pipeline.kafka.stats(d.name)));
+      },
+    });
+  sourceGauge('deltaview_source_messages_total', 'Messages a Kafka source has read since the server started', (st) => st.messages);
+  sourceGauge('deltaview_source_errors_total', 'Messages of a Kafka source that could not be read (counted, skipped) since the server started', (st) => st.errors);
   let lagAt = 0;
   let lag: { source: string; partition: number; lag: number }[] = [];
   new Gauge({

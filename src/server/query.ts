@@ -15,9 +15,10 @@ import { jsonRowReader } from '../values/json-input.ts';
 import type { Row } from '../values/types.ts';
 import { compileView } from '../views/index.ts';
 import { parseCreateView } from '../views/parse.ts';
+import { positionInText } from '../views/sql-text.ts';
 import type { Expr, OrderItem, QueryExpr, SelectStmt } from '../views/syntax.ts';
 import type { Column, CompiledView, TableInfo } from '../views/types.ts';
-import { combineFilters, requireAdmin, rowFilterOf, type Grant } from './auth.ts';
+import { requireAdmin, rowFilterOf, type Grant } from './auth.ts';
 import { viewFilter } from './filter.ts';
 
 export interface QueryResult {
@@ -52,10 +53,21 @@ function readNames(q: QueryExpr, out: { name: string; schema: string | null }[] 
   return out;
 }
 
-/** Runs a query (the caller checked its size). */
+/** A query is compiled as the view this statement defines. */
+const PREFIX = 'CREATE MATERIALIZED VIEW query AS ';
+
+/** Runs a query (the caller checked its size); positions in errors are in the query's own text. */
 export async function runQuery(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
+  try {
+    return await answer(pipeline, store, grant, sql, minLsn, timeoutMs);
+  } catch (err) {
+    throw positionInText(err, PREFIX.length);
+  }
+}
+
+async function answer(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
   if (!/^\s*(select|with)\b/i.test(sql)) throw new SqlError('parse_error', 'a query is one SELECT statement (SELECT … FROM <view> …)');
-  const statement = `CREATE MATERIALIZED VIEW query AS ${sql.replace(/;\s*$/, '')}`;
+  const statement = `${PREFIX}${sql.replace(/;\s*$/, '')}`;
   const parsed = parseCreateView(statement);
   const names = readNames(parsed.query);
   const views = new Set(pipeline.list().map((v) => v.name));
@@ -74,13 +86,7 @@ export async function runQuery(pipeline: Pipeline, store: RedisStore, grant: Gra
     const key = info.key.map((k) => columns.findIndex((c) => c.name === k));
     tables.set(name, { id: `view:${name}`, schema: 'public', name, columns, primaryKey: key.length > 0 && key.every((i) => i >= 0) ? key : [] });
   }
-  let compiled: CompiledView;
-  try {
-    compiled = await compileView(statement, { lookup: async (schema, name) => (schema === null ? tables.get(name) : undefined) }, pipeline.sqlSettings());
-  } catch (err) {
-    if (err instanceof SqlError) throw new SqlError(err.code, err.message.replace(/\(line (\d+), column (\d+)\)/, (_m, l: string, c: string) => `(line ${l}, column ${Number(l) === 1 ? Math.max(1, Number(c) - (statement.length - sql.length)) : c})`));
-    throw err;
-  }
+  const compiled = await compileView(statement, { lookup: async (schema, name) => (schema === null ? tables.get(name) : undefined) }, pipeline.sqlSettings());
   // every view reflects min_lsn first (read-your-writes), then is read once
   let lsn: bigint | null = null;
   for (const name of tables.keys()) {
@@ -100,7 +106,7 @@ export async function runQuery(pipeline: Pipeline, store: RedisStore, grant: Gra
   for (const [name, t] of tables) {
     const snap = await store.pagedSnapshot(name);
     const rowFilter = rowFilterOf(grant, name);
-    const filter = rowFilter === null ? null : viewFilter(pipeline, name, combineFilters(null, rowFilter)!);
+    const filter = rowFilter === null ? null : viewFilter(pipeline, name, rowFilter);
     const read = jsonRowReader(t.columns);
     const batch: Row[] = [];
     for (const [, json] of snap.entries) if (filter === null || filter.matches(json)) batch.push(read(json));

@@ -62,7 +62,7 @@ class Scan {
     const c = text.charCodeAt(i);
     if (c === 34) return this.str();
     if (c === 123 || c === 91) {
-      const end = this.nestedEnd();
+      const end = jsonValueEnd(text, i);
       if (end < 0) return undefined;
       try {
         const v = parseJsonb(canonicalJson(text.slice(i, end)));
@@ -117,24 +117,37 @@ class Scan {
     this.i = j + 1;
     return text.slice(start, j);
   }
+}
 
-  /** The end of a nested object or array starting at i (strings skipped), or -1. */
-  private nestedEnd(): number {
-    const text = this.text;
+/**
+ * The end of the JSON value starting at `i` of well-formed-looking text: a string (escapes
+ * skipped), an object or array (nesting and strings skipped) or a scalar (up to `,` `}` `]`);
+ * -1 when it runs off the end. It finds spans, it does not validate them.
+ */
+export function jsonValueEnd(text: string, i: number): number {
+  const n = text.length;
+  const c = text.charCodeAt(i);
+  if (c === 34) {
+    let j = i + 1;
+    while (j < n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+    return j < n ? j + 1 : -1;
+  }
+  if (c === 123 || c === 91) {
     let depth = 0;
-    let j = this.i;
-    while (j < this.n) {
-      const c = text.charCodeAt(j);
-      if (c === 34) {
+    for (let j = i; j < n; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 34) {
         j++;
-        while (j < this.n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
-      } else if (c === 123 || c === 91) depth++;
-      else if (c === 125 || c === 93) {
+        while (j < n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      } else if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
         depth--;
         if (depth === 0) return j + 1;
       }
-      j++;
     }
     return -1;
   }
+  let j = i;
+  while (j < n && text.charCodeAt(j) !== 44 && text.charCodeAt(j) !== 125 && text.charCodeAt(j) !== 93) j++;
+  return j;
 }

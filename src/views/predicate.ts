@@ -12,6 +12,7 @@ import { bindQuery } from './bind-select.ts';
 import { compileExpr } from './compile-expr.ts';
 import { LIMITS, checkTextLimits, tooComplex } from './limits.ts';
 import { parseCreateView } from './parse.ts';
+import { positionInText } from './sql-text.ts';
 import type { BoundExpr, PlanNode } from './plan.ts';
 import type { Column, SqlSettings, TableInfo } from './types.ts';
 
@@ -53,9 +54,7 @@ export function compileFilter(where: string, columns: readonly Column[], setting
     if (!(e instanceof SqlError)) throw e;
     if (/subquer|EXISTS|IN \(SELECT/i.test(e.message)) throw new SqlError('unsupported', 'unsupported filter: subqueries are not allowed in a filter');
     // positions in the filter's own text, not in the statement it was wrapped in
-    const at = sql.indexOf('(') + 1;
-    const message = e.message.replace(/\(line 1, column (\d+)\)/, (_m, c: string) => `(column ${Math.max(1, Number(c) - at)} of the filter)`);
-    throw message === e.message ? e : new SqlError(e.code, message);
+    throw positionInText(e, sql.indexOf('(') + 1, (_line, column) => `(column ${column} of the filter)`);
   }
 }
 

@@ -142,6 +142,17 @@ export function withPosition(err: unknown, sql: string): unknown {
   return new SqlError(err.code, `${err.message} (line ${line}, column ${column})`);
 }
 
+/**
+ * `err` from compiling a statement that wraps a user's text after a prefix of `prefixLength`
+ * characters on its first line (a query, a filter): its "(line L, column C)" given in the user's
+ * text, worded by `say`.
+ */
+export function positionInText(err: unknown, prefixLength: number, say = (line: number, column: number) => `(line ${line}, column ${column})`): unknown {
+  if (!(err instanceof SqlError)) return err;
+  const message = err.message.replace(/\(line (\d+), column (\d+)\)/, (_m, l: string, c: string) => say(Number(l), Number(l) === 1 ? Math.max(1, Number(c) - prefixLength) : Number(c)));
+  return message === err.message ? err : new SqlError(err.code, message);
+}
+
 /** The value of an identifier token: unquoted words fold ASCII letters to lower case, quoted ones keep case. */
 export function identifierValue(sql: string, tok: Token): string {
   const text = sql.slice(tok.start, tok.end);

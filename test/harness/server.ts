@@ -2,6 +2,7 @@
  * A deltaview server on real services for integration tests, plus HTTP and
  * WebSocket clients that speak the contract.
  */
+import { request } from 'node:http';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
@@ -79,6 +80,29 @@ export async function http(base: string, method: string, path: string, body?: un
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
   return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
+}
+
+/**
+ * Asks for a WebSocket upgrade at `url` (http:// or ws://) and reports how the server answered:
+ * status 101 when it upgraded (the socket is then dropped), else the refusal's status and body.
+ */
+export function tryUpgrade(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url.replace(/^ws/, 'http'), {
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve({ status: 101, body: '' });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Creates a view and waits until it is running. */

@@ -51,9 +51,35 @@ export interface ViewObject {
   readonly rows: number;
   readonly lsn: string | null;
   readonly error?: string;
+  readonly backfill?: { readonly rows_done: number; readonly rows_estimated: number; readonly rows_per_second: number };
+  readonly offsets?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export type Row = Record<string, unknown>;
+
+export interface SourceObject {
+  readonly name: string;
+  readonly type: 'postgres' | 'kafka';
+  readonly schema?: string;
+  readonly table?: string;
+  readonly topic?: string;
+  readonly envelope?: string;
+  readonly columns?: readonly { readonly name: string; readonly type: string }[];
+  readonly key?: readonly string[];
+  /** Kafka: per partition, the next offset not yet reflected in views. */
+  readonly offsets?: Readonly<Record<string, string>>;
+  readonly messages?: number;
+  readonly errors?: number;
+  readonly last_errors?: readonly unknown[];
+  readonly partitions?: readonly { partition: number; low: string; high: string }[] | { error: string };
+  readonly views?: readonly string[];
+}
+
+export interface ServerStatus {
+  readonly time: string;
+  readonly replication: { readonly lag_bytes: number; readonly lag_seconds: number; readonly retained_wal_bytes: number | null } | null;
+  readonly views: Readonly<Record<string, { readonly status: string; readonly commits: number; readonly changes: number; readonly last_commit_at: string | null; readonly subscribers: number }>>;
+}
 
 /** One change of a diff, as the subscriber's replica applies it. */
 export type Change =
@@ -265,6 +291,30 @@ export class DeltaviewClient {
 
   async deleteView(name: string): Promise<void> {
     await this.call('DELETE', `/v1/views/${encodeURIComponent(name)}`);
+  }
+
+  /** PostgreSQL tables and declared Kafka sources (admin only). */
+  sources(): Promise<SourceObject[]> {
+    return this.call<{ sources: SourceObject[] }>('GET', '/v1/sources').then((r) => r.sources);
+  }
+
+  /** One source; a Kafka source with its partitions' watermarks and its last unreadable messages. */
+  source(name: string): Promise<SourceObject> {
+    return this.call('GET', `/v1/sources/${encodeURIComponent(name)}`);
+  }
+
+  /** Declares a Kafka source (CONTRACT.md "Sources"). */
+  declareSource(declaration: Record<string, unknown>): Promise<SourceObject> {
+    return this.call('POST', '/v1/sources', declaration);
+  }
+
+  async deleteSource(name: string): Promise<void> {
+    await this.call('DELETE', `/v1/sources/${encodeURIComponent(name)}`);
+  }
+
+  /** What every view has applied since the server started, and the replication lag. */
+  status(): Promise<ServerStatus> {
+    return this.call('GET', '/v1/status');
   }
 
   /** One page of a view's rows; with `minLsn`, once the view reflects that position. */

@@ -46,8 +46,15 @@ export interface PipelineOptions {
 
 /** What the runtime reports as it goes (src/server/metrics.ts counts it). */
 export interface PipelineObserver {
-  /** A view's commit of one transaction or Kafka batch landed, `seconds` after the change reached the runtime. */
-  committed(view: string, seconds: number): void;
+  /** A view's commit of one transaction or Kafka batch landed, `seconds` after the change reached the runtime, with `changes` row changes. */
+  committed(view: string, seconds: number, changes: number): void;
+}
+
+/** How far the PostgreSQL side is behind (see Pipeline.replicationStatus). */
+export interface ReplicationStatus {
+  readonly lagBytes: number;
+  readonly lagSeconds: number;
+  readonly retainedBytes: number | null;
 }
 
 /** A diff committed for a view: whole source transactions, ready for subscribers. */
@@ -119,6 +126,7 @@ export class Pipeline {
   private stopped = false;
   /** Commit times of transactions received but not yet reflected, oldest first (replication lag in seconds). */
   private readonly unreflected: { end: Position; ms: number }[] = [];
+  private replication: { at: number; value: Promise<ReplicationStatus | null> } | null = null;
 
   constructor(private readonly opts: PipelineOptions) {
     this.source = opts.source;
@@ -306,7 +314,14 @@ export class Pipeline {
    * reflects (bytes), the commit time of the oldest transaction not yet reflected, and the WAL the
    * slot retains.
    */
-  async replicationStatus(): Promise<{ lagBytes: number; lagSeconds: number; retainedBytes: number | null } | null> {
+  replicationStatus(): Promise<ReplicationStatus | null> {
+    // one query to PostgreSQL per half second, however many readers (metrics, console) ask
+    const now = Date.now();
+    if (this.replication === null || now - this.replication.at > 500) this.replication = { at: now, value: this.readReplicationStatus() };
+    return this.replication.value;
+  }
+
+  private async readReplicationStatus(): Promise<ReplicationStatus | null> {
     const s = await this.source.logStatus?.();
     if (s === undefined) return null;
     const reflected = this.positions.reflected;
@@ -717,7 +732,7 @@ export class Pipeline {
     return this.opts.store.commit(name, lsn, v.seq++, delta, position).then(
       (res) => {
         this.released();
-        this.opts.observer?.committed(name, (performance.now() - started) / 1000);
+        this.opts.observer?.committed(name, (performance.now() - started) / 1000, delta.changes.length);
         if (position !== undefined) {
           const part = partitionKey(position.source, position.partition);
           if ((v.kafkaCommitted.get(part) ?? -1n) < position.nextOffset) v.kafkaCommitted.set(part, position.nextOffset);

@@ -1,6 +1,7 @@
 /**
- * The HTTP API (hono): health, the view catalog and paged, read-your-writes
- * row reads. Subscriptions (WebSockets) are in subscriptions.ts.
+ * The HTTP API (hono): health, the view catalog, paged read-your-writes row
+ * reads and queries; the sources, status and console routes come from their
+ * own modules. Subscriptions (WebSockets) are in subscriptions.ts.
  */
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
@@ -9,11 +10,13 @@ import { DeltaviewError } from '../errors.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { ADMIN, authorized, bearer, mayRead, requireAdmin, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
+import { consoleRoutes } from './console.ts';
 import { errorBody } from './errors.ts';
 import { viewFilter } from './filter.ts';
 import { OPENAPI } from './openapi.ts';
 import { runQuery } from './query.ts';
 import { sourceRoutes } from './sources.ts';
+import { type Activity, statusRoute } from './status.ts';
 
 export interface AppDeps {
   readonly pipeline: Pipeline;
@@ -25,6 +28,8 @@ export interface AppDeps {
   /** The Prometheus registry GET /metrics exposes. */
   readonly metrics: Registry;
   readonly kafkaBrokers: readonly string[];
+  /** What each view has applied (GET /v1/status). */
+  readonly activity: Activity;
   readonly log: (m: string) => void;
 }
 
@@ -43,6 +48,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => json(c, 200, { status: 'ok' }));
 
   app.get('/v1/openapi.json', (c) => json(c, 200, OPENAPI));
+  consoleRoutes(app);
 
   app.get('/metrics', async (c) => {
     if (deps.metricsToken !== null && !authorized(c.req.header('authorization'), deps.metricsToken)) {
@@ -137,6 +143,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(`{"rows":[${r.rows.join(',')}],"lsn":${r.lsn === null ? 'null' : JSON.stringify(formatLsn(r.lsn))}}`, 200, { 'content-type': 'application/json' });
   });
 
+  statusRoute(app, pipeline, deps.activity, grantOf);
   sourceRoutes(app, pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));
 
   return app;

@@ -6,7 +6,7 @@
  * per view; and the process's own metrics. Gauges are read when scraped.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Pipeline, PipelineObserver } from '../runtime/pipeline.ts';
+import type { Pipeline, PipelineObserver, ReplicationStatus } from '../runtime/pipeline.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 
 export interface Metrics {
@@ -53,14 +53,8 @@ export function createMetrics(): Metrics {
       for (const v of parts?.pipeline.list() ?? []) for (const s of ['backfilling', 'running', 'failed']) this.set({ view: v.name, status: s }, v.status === s ? 1 : 0);
     },
   });
-  // one replication status per scrape, however many series read it (it is a query to PostgreSQL)
-  let status: { at: number; value: Promise<Awaited<ReturnType<Pipeline['replicationStatus']>> | null> } | null = null;
-  const replication = () => {
-    if (parts === null) return Promise.resolve(null);
-    if (status === null || Date.now() - status.at > 500) status = { at: Date.now(), value: parts.pipeline.replicationStatus().catch(() => null) };
-    return status.value;
-  };
-  const replicationGauge = (name: string, help: string, pick: (r: NonNullable<Awaited<ReturnType<typeof replication>>>) => number | null) =>
+  const replication = () => (parts === null ? Promise.resolve(null) : parts.pipeline.replicationStatus().catch(() => null));
+  const replicationGauge = (name: string, help: string, pick: (r: ReplicationStatus) => number | null) =>
     new Gauge({
       name,
       help,

@@ -108,6 +108,25 @@ export const OPENAPI = {
         responses: { '201': json(source, 'declared; streaming'), '400': error, '403': error, '409': error, '503': error },
       },
     },
+    '/v1/status': {
+      get: {
+        summary: 'what each view (a token may read) has applied since the server started, and the replication lag',
+        responses: {
+          '200': json(
+            obj({
+              time: { type: 'string', format: 'date-time' },
+              replication: { oneOf: [obj({ lag_bytes: { type: 'integer' }, lag_seconds: { type: 'number' }, retained_wal_bytes: { type: ['integer', 'null'] } }), { type: 'null' }] },
+              views: { type: 'object', additionalProperties: obj({ status: { type: 'string' }, commits: { type: 'integer' }, changes: { type: 'integer' }, last_commit_at: { type: ['string', 'null'] }, subscribers: { type: 'integer' } }) },
+            }),
+          ),
+          '401': error,
+        },
+      },
+    },
+    '/console': { get: { summary: 'redirects to /console/', security: [], responses: { '301': { description: 'to /console/' } } } },
+    '/console/': { get: { summary: 'the web console (?view=<name> opens a view)', security: [], responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+    '/console/app.js': { get: { summary: 'the console’s script', security: [], responses: { '200': { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } } } } },
+    '/console/style.css': { get: { summary: 'the console’s stylesheet', security: [], responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } } },
     '/v1/sources/{name}': {
       get: { summary: 'a source with its offsets, counts and last errors (admin)', parameters: [name], responses: { '200': json(source), '403': error, '404': error } },
       delete: { summary: 'delete a Kafka source (admin)', parameters: [name], responses: { '204': { description: 'deleted' }, '403': error, '404': error, '409': error } },

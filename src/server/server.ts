@@ -14,6 +14,7 @@ import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
 import { createMetrics } from './metrics.ts';
+import { Activity } from './status.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 
 export interface ServerOptions {
@@ -50,7 +51,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const kafkaSource = opts.kafkaBrokers.length === 0 ? null : new KafkaSource({ brokers: opts.kafkaBrokers, groupId: `deltaview-${opts.slot}`, log: opts.log, sessionTimeoutMs: opts.kafkaSessionTimeoutMs });
   const kafka = new KafkaFeed(kafkaSource, store, opts.log);
   const metrics = createMetrics();
-  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log, kafka, observer: metrics.observer });
+  const activity = new Activity(metrics.observer);
+  const pipeline = new Pipeline({ source, store, slot: opts.slot, log: opts.log, kafka, observer: activity });
   try {
     await pipeline.start();
   } catch (err) {
@@ -59,7 +61,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const auth = createAuthenticator({ token: opts.token, jwtSecret: opts.jwtSecret ?? null, jwtPublicKey: opts.jwtPublicKey ?? null });
-  const app = createApp({ pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, log: opts.log });
+  const app = createApp({ pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
@@ -67,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const subs = attachSubscriptions(server, { pipeline, store, auth, log: opts.log });
   pipeline.addListener(subs.listener);
   metrics.attach({ pipeline, store, subscribers: subs.counts });
+  activity.subscribers = subs.counts;
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | null = null;
   return {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCreateView, type ParsedView } from '../src/views/parse.ts';
 import { figureColname, castTypeName } from '../src/views/column-names.ts';
-import { peelCreateView, prepareForParser } from '../src/views/sql-text.ts';
+import { peelCreateView, prepareForParser, splitStatements } from '../src/views/sql-text.ts';
 import { SqlError } from '../src/errors.ts';
 import type { Expr, SelectStmt } from '../src/views/syntax.ts';
 
@@ -177,4 +177,15 @@ test('cast target types are taken from the original text', () => {
   assert.deepEqual(types, [
     'character(3)', 'double precision', 'int8', 'MyType', 'timestamp(3) with time zone', 'varchar(3)[]', 'int4', 'numeric(10,2)', 'text',
   ]);
+});
+
+test('splitStatements splits a script at semicolons outside strings, quoted names and comments', () => {
+  const script = "CREATE MATERIALIZED VIEW a AS SELECT ';' AS s FROM t;\n-- a comment; still a comment\nCREATE MATERIALIZED VIEW \"b;c\" AS SELECT $$;$$ AS d /* ; */ FROM t ;  ;\n\n";
+  const st = splitStatements(script);
+  assert.deepEqual(
+    st.map((s) => s.text),
+    ["CREATE MATERIALIZED VIEW a AS SELECT ';' AS s FROM t", '-- a comment; still a comment\nCREATE MATERIALIZED VIEW "b;c" AS SELECT $$;$$ AS d /* ; */ FROM t'],
+  );
+  assert.equal(script.slice(st[1]!.offset, st[1]!.offset + 4), '-- a');
+  assert.deepEqual(splitStatements(' ; -- nothing\n'), []);
 });

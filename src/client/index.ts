@@ -28,6 +28,8 @@ export interface ClientOptions {
   readonly token?: string;
   readonly WebSocket?: WebSocketConstructor;
   readonly fetch?: typeof fetch;
+  /** Parses every answer and frame (default JSON.parse; numbers beyond 2^53 or with many digits need a lossless parser). */
+  readonly parse?: (text: string) => unknown;
 }
 
 /** An error the server answered with: the contract's code, the HTTP status (0 on a socket) and its message. */
@@ -100,7 +102,7 @@ export interface SubscribeOptions {
   onReady?(replica: ReadonlyMap<string, Row>): void;
   /** A terminal error (the view was deleted or failed, the filter is bad, access is denied). */
   onError?(error: DeltaviewError): void;
-  /** Parses the server's frames (default JSON.parse; exact numbers beyond 2^53 need a lossless JSON parser). */
+  /** Parses the server's frames (default: the client's `parse`). */
   parse?(text: string): unknown;
 }
 
@@ -207,7 +209,7 @@ export class Subscription {
   }
 
   private frame(text: string): void {
-    const f = (this.opts.parse ?? JSON.parse)(text) as {
+    const f = (this.opts.parse ?? this.client.parse)(text) as {
       type: string;
       rows?: { key: string; row: Row }[];
       changes?: { op: string; key: string; row: Row; old?: Row }[];
@@ -264,6 +266,7 @@ export class DeltaviewClient {
   readonly token: string | undefined;
   readonly WebSocket: WebSocketConstructor;
   readonly wsUrl: string;
+  readonly parse: (text: string) => unknown;
   private readonly base: string;
   private readonly fetch: typeof fetch;
 
@@ -275,6 +278,7 @@ export class DeltaviewClient {
     if (ws === undefined) throw new Error('no WebSocket implementation: pass one as the WebSocket option (in Node 20: import WebSocket from "ws")');
     this.WebSocket = ws;
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.parse = opts.parse ?? JSON.parse;
   }
 
   views(): Promise<ViewObject[]> {
@@ -366,6 +370,6 @@ export class DeltaviewClient {
       }
       throw new DeltaviewError(code, message, res.status);
     }
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    return (text === '' ? undefined : this.parse(text)) as T;
   }
 }

@@ -93,6 +93,29 @@ export function tokenize(sql: string): Token[] {
   return out;
 }
 
+/**
+ * The statements of a SQL script (a file of CREATE MATERIALIZED VIEW ...;), split at the
+ * semicolons outside strings, quoted names and comments; empty ones dropped. Each keeps the
+ * offset it starts at in the script, so an error inside it can be placed in the file.
+ */
+export function splitStatements(script: string): { readonly text: string; readonly offset: number }[] {
+  const out: { text: string; offset: number }[] = [];
+  let start = 0;
+  const flush = (end: number) => {
+    const piece = script.slice(start, end);
+    const lead = piece.length - piece.trimStart().length;
+    if (tokenize(piece).some((t) => t.kind !== 'space' && t.kind !== 'comment')) out.push({ text: piece.trim(), offset: start + lead });
+  };
+  for (const t of tokenize(script)) {
+    if (t.kind === 'punct' && script[t.start] === ';') {
+      flush(t.start);
+      start = t.end;
+    }
+  }
+  flush(script.length);
+  return out;
+}
+
 /** 1-based line and column of an offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

@@ -67,6 +67,25 @@ describe('console', () => {
     await shot('created');
   });
 
+  test('a backfilling view shows its progress, then runs', async () => {
+    await h.db.query('CREATE TABLE big (id int PRIMARY KEY, v int)');
+    await h.db.query('INSERT INTO big SELECT g, g % 7 FROM generate_series(1, 400000) g');
+    await h.db.query('ANALYZE big');
+    await page.goto(url('/console/'));
+    await page.locator('tr[data-view="all_orders"]').waitFor({ timeout: 10_000 });
+    const created = await http(h.server.url, 'POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW big_v AS SELECT id, v FROM big' });
+    assert.equal(created.status, 201, created.text);
+    const bar = page.locator('tr[data-view="big_v"] .backfill progress');
+    await bar.waitFor({ timeout: 5000 });
+    const max = Number(await bar.getAttribute('max'));
+    assert.ok(Math.abs(max - 400000) < 40000, `the bar runs to the estimated row count (${max})`);
+    assert.match((await page.locator('tr[data-view="big_v"] .backfill').textContent()) ?? '', /\d+ \/ ~\d+ rows/);
+    await shot('backfilling');
+    await page.locator('tr[data-view="big_v"] .status.running').waitFor({ timeout: 60_000 });
+    assert.equal((await page.locator('tr[data-view="big_v"] td.rows').textContent())?.trim(), '400000');
+    await http(h.server.url, 'DELETE', '/v1/views/big_v');
+  });
+
   test('a bad statement shows its error at the line and column the server names', async () => {
     await page.goto(url('/console/'));
     const bad = 'CREATE MATERIALIZED VIEW broken AS\nSELECT id, FROM orders';
@@ -154,5 +173,21 @@ describe('console', () => {
     await page.goto(url('/console/?view=nope'));
     await page.locator('#view-head .error').waitFor({ timeout: 10_000 });
     assert.match((await page.locator('#view-head .error').textContent()) ?? '', /not_found/);
+  });
+
+  test('with DELTAVIEW_TOKEN, the console asks for the token and then works', async () => {
+    await h.restart(false, 'console-secret');
+    await page.goto(url('/console/'));
+    await page.locator('#token-form').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await page.locator('#views .error').textContent()) ?? '', /unauthorized/);
+    await shot('token');
+    await page.fill('#token', 'console-secret');
+    await page.click('#token-form button');
+    await page.locator('tr[data-view="all_orders"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#token-form').isVisible(), false);
+    // the live table subscribes with the token too
+    await page.goto(url('/console/?view=by_region'));
+    await page.locator('#live tr[data-key]').first().waitFor({ timeout: 10_000 });
+    await page.evaluate(() => localStorage.clear());
   });
 });

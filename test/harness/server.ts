@@ -14,8 +14,8 @@ export interface Harness {
   server: RunningServer;
   readonly db: pg.Client;
   readonly logs: string[];
-  /** Restarts the deltaview server on the same services (graceful stop); `samePort` keeps its URL. */
-  restart(samePort?: boolean): Promise<void>;
+  /** Restarts the deltaview server on the same services (graceful stop); `samePort` keeps its URL; `token` sets DELTAVIEW_TOKEN. */
+  restart(samePort?: boolean, token?: string | null): Promise<void>;
   /** Starts another deltaview server on the same services (after `server.stop()`). */
   launch(): Promise<RunningServer>;
   stop(): Promise<void>;
@@ -29,13 +29,13 @@ export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harn
     logs.push(m);
     if (process.env.DV_LOG) process.stderr.write(`[deltaview] ${m}\n`);
   };
-  const launch = (port = 0) =>
+  const launch = (port = 0, token: string | null = null) =>
     startServer({
       pgUrl: services.pg.url,
       redisUrl: services.redis.url,
       port,
       host: '127.0.0.1',
-      token: null,
+      token,
       slot: 'deltaview',
       publication: 'deltaview',
       kafkaBrokers: services.kafka?.brokers ?? [],
@@ -51,10 +51,10 @@ export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harn
     launch: () => launch(),
     db,
     logs,
-    async restart(samePort = false) {
+    async restart(samePort = false, token: string | null = null) {
       const port = h.server.port;
       await h.server.stop();
-      h.server = await launch(samePort ? port : 0);
+      h.server = await launch(samePort ? port : 0, token);
     },
     async stop() {
       await h.server.stop().catch(() => {});

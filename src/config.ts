@@ -20,6 +20,14 @@ export interface Config {
   readonly slot: string;
   readonly publication: string;
   readonly dataDir: string;
+  /** `maintain` (the default): maintains views and serves them; `gateway`: only serves the views other instances maintain. */
+  readonly role: 'maintain' | 'gateway';
+}
+
+function role(value: string | undefined): Config['role'] {
+  if (value === undefined || value === '' || value === 'maintain') return 'maintain';
+  if (value === 'gateway') return 'gateway';
+  throw new Error(`DELTAVIEW_ROLE must be "maintain" (the default) or "gateway", got "${value}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slot: ident('DELTAVIEW_SLOT', env.DELTAVIEW_SLOT || 'deltaview'),
     publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),
     dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),
+    role: role(env.DELTAVIEW_ROLE),
   };
 }

@@ -9,7 +9,7 @@ import { loadConfig } from './config.ts';
 import { createLog } from './log.ts';
 import { startEmbeddedPostgres } from './services/embedded-postgres.ts';
 import { answersPing, startRedisServer } from './services/redis-server.ts';
-import { startServer } from './server/server.ts';
+import { startGateway, startServer } from './server/server.ts';
 
 let log: ReturnType<typeof createLog>;
 try {
@@ -22,6 +22,9 @@ const cleanups: (() => Promise<void>)[] = [];
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
+  if (cfg.role === 'gateway' && (!cfg.databaseUrl || !cfg.redisUrl)) {
+    throw new Error('DELTAVIEW_ROLE=gateway serves the views of another instance: set DATABASE_URL and REDIS_URL to that deployment\'s');
+  }
   let pgUrl = cfg.databaseUrl;
   if (!pgUrl) {
     log(`DATABASE_URL is not set: starting an embedded PostgreSQL under ${join(cfg.dataDir, 'postgres')}`);
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
       throw new Error('REDIS_URL is not set, nothing answers at redis://127.0.0.1:6379 and redis-server is not on the PATH (apt-get install redis-server)');
     }
   }
-  const server = await startServer({
+  const server = await (cfg.role === 'gateway' ? startGateway : startServer)({
     pgUrl,
     redisUrl,
     port: cfg.port,
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
     log,
   });
   cleanups.unshift(() => server.stop());
-  log(`listening on ${server.url} (health: ${server.url}/healthz, API: ${server.url}/v1/views)`);
+  log(`${cfg.role === 'gateway' ? 'gateway ' : ''}listening on ${server.url} (health: ${server.url}/healthz, API: ${server.url}/v1/views, console: ${server.url}/console/)`);
 }
 
 function onPath(cmd: string): boolean {

@@ -215,7 +215,7 @@ describe('WebSocket robustness', () => {
   });
 
   test('a snapshot larger than the backlog limit is paced, not cut off as lagging', async () => {
-    const deps = { pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
+    const deps = { views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
     const server = createServer();
     const subs = attachSubscriptions(server, deps);
     h.server.pipeline.addListener(subs.listener);
@@ -247,7 +247,7 @@ describe('WebSocket robustness', () => {
 
 describe('auth', () => {
   test('with a token, /v1 and WebSockets need it', async () => {
-    const deps = { pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: 'sekret', jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} };
+    const deps = { views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: 'sekret', jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} };
     const app = createApp(deps);
     assert.equal((await app.request('/v1/views')).status, 401);
     assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer wrong' } })).status, 401);
@@ -354,7 +354,7 @@ describe('metrics', () => {
     sub.close();
 
     // a metrics token guards it (and only it)
-    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
+    const app = createApp({ views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
     assert.equal((await app.request('/metrics')).status, 401);
     assert.equal((await app.request('/metrics', { headers: { authorization: 'Bearer m3' } })).status, 200);
   });
@@ -366,7 +366,7 @@ describe('openapi', () => {
     assert.equal(r.status, 200);
     const spec = r.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     assert.equal(spec.openapi, '3.1.0');
-    const app = createApp({ pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
+    const app = createApp({ views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
     const served = [...new Set(app.routes.filter((x) => x.method !== 'ALL').map((x) => `${x.method} ${x.path.replace(/:(\w+)/g, '{$1}')}`))].sort();
     const described = Object.entries(spec.paths)
       .filter(([p]) => !UPGRADE_PATHS.includes(p))

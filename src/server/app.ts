@@ -8,18 +8,22 @@ import type { Registry } from 'prom-client';
 import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { ADMIN, authorized, bearer, mayRead, requireAdmin, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
 import { consoleRoutes } from './console.ts';
 import { errorBody } from './errors.ts';
 import { viewFilter } from './filter.ts';
 import { OPENAPI } from './openapi.ts';
-import { runQuery } from './query.ts';
+import { GATEWAY, runQuery } from './query.ts';
 import { sourceRoutes } from './sources.ts';
 import { type Activity, statusRoute } from './status.ts';
 
 export interface AppDeps {
-  readonly pipeline: Pipeline;
+  /** The views: the pipeline itself, or a gateway's mirror of them. */
+  readonly views: ViewReader;
+  /** The instance's pipeline; null on a gateway (DELTAVIEW_ROLE=gateway), which maintains nothing. */
+  readonly pipeline: Pipeline | null;
   readonly store: RedisStore;
   /** Who may do what (DELTAVIEW_TOKEN, JSON Web Tokens). */
   readonly auth: Authenticator;
@@ -36,7 +40,11 @@ export interface AppDeps {
 const MAX_BODY = 1 << 20;
 
 export function createApp(deps: AppDeps): Hono {
-  const { pipeline, store } = deps;
+  const { views: pipeline, store } = deps;
+  const maintainer = (what: string): Pipeline => {
+    if (deps.pipeline === null) throw new DeltaviewError('unavailable', `${GATEWAY}: ${what} on an instance that maintains views`);
+    return deps.pipeline;
+  };
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -77,7 +85,7 @@ export function createApp(deps: AppDeps): Hono {
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new DeltaviewError('bad_request', 'body must be a JSON object with a "sql" string: {"sql":"CREATE MATERIALIZED VIEW name AS SELECT ..."}');
     }
-    const info = await pipeline.create(sql);
+    const info = await maintainer('create views').create(sql);
     return json(c, 201, await viewObject(info, store));
   });
 
@@ -89,7 +97,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.delete('/v1/views/:name', async (c) => {
     requireAdmin(grantOf(c), 'deleting a view');
-    await pipeline.delete(c.req.param('name'));
+    await maintainer('delete views').delete(c.req.param('name'));
     return c.body(null, 204);
   });
 
@@ -139,12 +147,12 @@ export function createApp(deps: AppDeps): Hono {
     }
     const timeoutMs = body.timeout_ms === undefined ? 5000 : body.timeout_ms;
     if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 300_000) throw new DeltaviewError('bad_request', 'timeout_ms must be a whole number of milliseconds between 0 and 300000');
-    const r = await runQuery(pipeline, store, grantOf(c), body.sql, body.min_lsn === undefined ? 0n : parseLsn(body.min_lsn), timeoutMs);
+    const r = await runQuery(pipeline, deps.pipeline, store, grantOf(c), body.sql, body.min_lsn === undefined ? 0n : parseLsn(body.min_lsn), timeoutMs);
     return c.body(`{"rows":[${r.rows.join(',')}],"lsn":${r.lsn === null ? 'null' : JSON.stringify(formatLsn(r.lsn))}}`, 200, { 'content-type': 'application/json' });
   });
 
-  statusRoute(app, pipeline, deps.activity, grantOf);
-  sourceRoutes(app, pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));
+  statusRoute(app, pipeline, deps.pipeline, deps.activity, grantOf);
+  sourceRoutes(app, () => maintainer('read, declare and delete sources'), readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));
 
   return app;
 }

@@ -6,7 +6,7 @@
  * is not sent. Rows are read back from their stored JSON (`to_jsonb` form)
  * with the view's column types, so the predicate sees exactly the values.
  */
-import type { Pipeline } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import { jsonValueEnd } from '../values/json-fields.ts';
 import { jsonRowReader } from '../values/json-input.ts';
 import type { Row } from '../values/types.ts';
@@ -15,7 +15,7 @@ import type { Column } from '../views/types.ts';
 import { compileFilter } from '../views/predicate.ts';
 
 /** The filter `where` puts on a view's rows; a SqlError when it is bad. */
-export function viewFilter(pipeline: Pipeline, view: string, where: string): RowFilter {
+export function viewFilter(pipeline: ViewReader, view: string, where: string): RowFilter {
   const columns = pipeline.columns(view);
   const f = compileFilter(where, columns, pipeline.sqlSettings());
   return new RowFilter(jsonRowReader(columns), f.matches, f.index === null ? null : { column: f.index.column, keys: new Set(f.index.values.map((v) => equalityKey([v], [columns[f.index!.column]!.type]))) });

@@ -7,13 +7,14 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pipeline, PipelineObserver, ReplicationStatus } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: PipelineObserver;
   /** Wires the running parts in once they exist. */
-  attach(parts: { pipeline: Pipeline; store: RedisStore; subscribers: () => Map<string, number> }): void;
+  attach(parts: { views: ViewReader; pipeline: Pipeline | null; store: RedisStore; subscribers: () => Map<string, number> }): void;
 }
 
 /** Kafka lag is read from the brokers at most this often. */
@@ -40,7 +41,7 @@ export function createMetrics(): Metrics {
     async collect() {
       this.reset();
       if (parts === null) return;
-      for (const v of parts.pipeline.list()) this.set({ view: v.name }, await parts.store.rowCount(v.name).catch(() => 0));
+      for (const v of parts.views.list()) this.set({ view: v.name }, await parts.store.rowCount(v.name).catch(() => 0));
     },
   });
   new Gauge({
@@ -50,10 +51,10 @@ export function createMetrics(): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const v of parts?.pipeline.list() ?? []) for (const s of ['backfilling', 'running', 'failed']) this.set({ view: v.name, status: s }, v.status === s ? 1 : 0);
+      for (const v of parts?.views.list() ?? []) for (const s of ['backfilling', 'running', 'failed']) this.set({ view: v.name, status: s }, v.status === s ? 1 : 0);
     },
   });
-  const replication = () => (parts === null ? Promise.resolve(null) : parts.pipeline.replicationStatus().catch(() => null));
+  const replication = () => (parts?.pipeline ? parts.pipeline.replicationStatus().catch(() => null) : Promise.resolve(null));
   const replicationGauge = (name: string, help: string, pick: (r: ReplicationStatus) => number | null) =>
     new Gauge({
       name,
@@ -76,8 +77,9 @@ export function createMetrics(): Metrics {
       registers: [registry],
       collect() {
         this.reset();
-        if (parts === null) return;
-        for (const d of parts.pipeline.kafka.declarations()) this.set({ source: d.name }, pick(parts.pipeline.kafka.stats(d.name)));
+        const feed = parts?.pipeline?.kafka;
+        if (feed === undefined) return;
+        for (const d of feed.declarations()) this.set({ source: d.name }, pick(feed.stats(d.name)));
       },
     });
   sourceGauge('deltaview_source_messages_total', 'Messages a Kafka source has read since the server started', (st) => st.messages);
@@ -90,8 +92,8 @@ export function createMetrics(): Metrics {
     labelNames: ['source', 'partition'],
     registers: [registry],
     async collect() {
-      if (parts === null) return;
-      const feed = parts.pipeline.kafka;
+      const feed = parts?.pipeline?.kafka;
+      if (feed === undefined) return;
       if (Date.now() - lagAt > KAFKA_LAG_EVERY_MS) {
         lagAt = Date.now();
         const next: typeof lag = [];

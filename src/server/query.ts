@@ -9,6 +9,7 @@
  */
 import { DeltaviewError, SqlError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { compareDatums } from '../values/index.ts';
 import { jsonRowReader } from '../values/json-input.ts';
@@ -53,19 +54,22 @@ function readNames(q: QueryExpr, out: { name: string; schema: string | null }[] 
   return out;
 }
 
+/** How refusals of a gateway instance begin. */
+export const GATEWAY = 'this instance is a gateway (DELTAVIEW_ROLE=gateway) and maintains no views';
+
 /** A query is compiled as the view this statement defines. */
 const PREFIX = 'CREATE MATERIALIZED VIEW query AS ';
 
 /** Runs a query (the caller checked its size); positions in errors are in the query's own text. */
-export async function runQuery(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
+export async function runQuery(views: ViewReader, pipeline: Pipeline | null, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
   try {
-    return await answer(pipeline, store, grant, sql, minLsn, timeoutMs);
+    return await answer(views, pipeline, store, grant, sql, minLsn, timeoutMs);
   } catch (err) {
     throw positionInText(err, PREFIX.length);
   }
 }
 
-async function answer(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
+async function answer(pipeline: ViewReader, maintainer: Pipeline | null, store: RedisStore, grant: Grant, sql: string, minLsn: bigint, timeoutMs: number): Promise<QueryResult> {
   if (!/^\s*(select|with)\b/i.test(sql)) throw new SqlError('parse_error', 'a query is one SELECT statement (SELECT … FROM <view> …)');
   const statement = `${PREFIX}${sql.replace(/;\s*$/, '')}`;
   const parsed = parseCreateView(statement);
@@ -74,7 +78,8 @@ async function answer(pipeline: Pipeline, store: RedisStore, grant: Grant, sql: 
   const onViews = names.length > 0 && names.every((n) => n.schema === null && views.has(n.name));
   if (!onViews) {
     requireAdmin(grant, 'a query that reads sources rather than views');
-    const rows = await pipeline.batchQuery(statement);
+    if (maintainer === null) throw new DeltaviewError('unavailable', `${GATEWAY}: a query over sources (${names.map((n) => n.name).join(', ')}) runs on an instance that maintains views`);
+    const rows = await maintainer.batchQuery(statement);
     return { rows: orderRows(rows.rows, parsed.query, rows.columns), lsn: rows.lsn };
   }
   // the views as tables: their columns, keyed by their key columns where all are there

@@ -1,7 +1,8 @@
 /**
  * Builds the running server: the source, the store, the runtime, the HTTP app
- * and subscriptions on one port. The one composition module (src/main.ts adds
- * configuration and embedded services).
+ * and subscriptions on one port; or, for a gateway, the store, a mirror of the
+ * views and the same HTTP app and subscriptions. The one composition module
+ * (src/main.ts adds configuration and embedded services).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,12 @@ import { serve } from '@hono/node-server';
 import { KafkaSource } from '../cdc/kafka/source.ts';
 import { PgSource } from '../cdc/pg/source.ts';
 import { KafkaFeed } from '../runtime/kafka-feed.ts';
-import { Pipeline } from '../runtime/pipeline.ts';
+import pg from 'pg';
+import { readSqlSettings } from '../cdc/pg/catalog.ts';
+import { ViewMirror } from '../runtime/mirror.ts';
+import { Pipeline, type PipelineListener } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
+import { LogTail } from '../storage/log-tail.ts';
 import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
@@ -60,32 +66,97 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw err;
   }
+  const http = await serveViews(opts, { views: pipeline, pipeline, store, metrics, activity });
+  pipeline.addListener(http.listener);
+  return {
+    ...http,
+    pipeline,
+    store,
+    stop: once(async () => {
+      await http.close();
+      await pipeline.stop();
+      await store.close();
+    }),
+  };
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly views: ViewMirror;
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway instance (DELTAVIEW_ROLE=gateway): serves reads, queries over views and
+ * subscriptions of the views other instances maintain, from Redis alone; no replication slot,
+ * no Kafka consumer. Subscribers scale out over as many gateways as needed.
+ */
+export async function startGateway(opts: ServerOptions): Promise<RunningGateway> {
+  const store = await RedisStore.connect(opts.redisUrl, opts.log);
+  let tail: LogTail | null = null;
+  let mirror: ViewMirror | null = null;
+  try {
+    tail = await LogTail.connect(opts.redisUrl, opts.log);
+    // filters and queries compile with the source database's collation, as on the maintaining instance
+    const db = new pg.Client({ connectionString: opts.pgUrl });
+    await db.connect();
+    const settings = await readSqlSettings(db).finally(() => db.end().catch(() => {}));
+    mirror = new ViewMirror(store, tail, settings, opts.log);
+    await mirror.start();
+  } catch (err) {
+    await (mirror?.stop() ?? tail?.close());
+    await store.close();
+    throw err;
+  }
+  const views = mirror;
+  const metrics = createMetrics();
+  const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity: new Activity(metrics.observer) });
+  views.addListener(http.listener);
+  return {
+    url: http.url,
+    port: http.port,
+    views,
+    stop: once(async () => {
+      await http.close();
+      await views.stop();
+      await store.close();
+    }),
+  };
+}
+
+/** The HTTP app and the subscriptions on one port, over either kind of views. */
+async function serveViews(
+  opts: ServerOptions,
+  parts: { views: ViewReader; pipeline: Pipeline | null; store: RedisStore; metrics: ReturnType<typeof createMetrics>; activity: Activity },
+): Promise<{ url: string; port: number; listener: PipelineListener; close(): Promise<void> }> {
+  const { views, pipeline, store, metrics, activity } = parts;
   const auth = createAuthenticator({ token: opts.token, jwtSecret: opts.jwtSecret ?? null, jwtPublicKey: opts.jwtPublicKey ?? null });
-  const app = createApp({ pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, log: opts.log });
+  const app = createApp({ views, pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  const subs = attachSubscriptions(server, { pipeline, store, auth, log: opts.log });
-  pipeline.addListener(subs.listener);
-  metrics.attach({ pipeline, store, subscribers: subs.counts });
+  const subs = attachSubscriptions(server, { pipeline: views, store, auth, log: opts.log });
+  metrics.attach({ views, pipeline, store, subscribers: subs.counts });
   activity.subscribers = subs.counts;
   const port = (server.address() as AddressInfo).port;
-  let stopping: Promise<void> | null = null;
   return {
     url: `http://${opts.host}:${port}`,
     port,
-    pipeline,
-    store,
-    stop: () =>
-      (stopping ??= (async () => {
-        subs.close();
-        await new Promise<void>((r) => {
-          server.close(() => r());
-          server.closeAllConnections?.();
-        });
-        await pipeline.stop();
-        await store.close();
-      })()),
+    listener: subs.listener,
+    close: async () => {
+      subs.close();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections?.();
+      });
+    },
   };
+}
+
+/** `f` run at most once; later calls get the first call's promise. */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | null = null;
+  return () => (p ??= f());
 }

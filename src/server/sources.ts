@@ -10,13 +10,17 @@ import { declarationJson } from '../cdc/kafka/declaration.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 
-export function sourceRoutes(app: Hono, pipeline: Pipeline, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void): void {
+/** `maintainer` is the instance's pipeline (it throws on a gateway). */
+export function sourceRoutes(app: Hono, maintainer: () => Pipeline, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void): void {
+  let pipeline!: Pipeline;
   app.use('/v1/sources/*', async (c, next) => {
     admin(c);
+    pipeline = maintainer();
     await next();
   });
   app.use('/v1/sources', async (c, next) => {
     admin(c);
+    pipeline = maintainer();
     await next();
   });
 

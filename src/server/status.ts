@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { Pipeline, PipelineObserver } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import { mayRead, type Grant } from './auth.ts';
 
 interface ViewActivity {
@@ -36,16 +37,16 @@ export class Activity implements PipelineObserver {
   }
 }
 
-export function statusRoute(app: Hono, pipeline: Pipeline, activity: Activity, grantOf: (c: Context) => Grant): void {
+export function statusRoute(app: Hono, views: ViewReader, pipeline: Pipeline | null, activity: Activity, grantOf: (c: Context) => Grant): void {
   app.get('/v1/status', async (c) => {
     const grant = grantOf(c);
-    const r = await pipeline.replicationStatus().catch(() => null);
+    const r = pipeline === null ? null : await pipeline.replicationStatus().catch(() => null);
     const subscribers = activity.subscribers();
-    const views: Record<string, unknown> = {};
-    for (const v of pipeline.list()) {
+    const out: Record<string, unknown> = {};
+    for (const v of views.list()) {
       if (!mayRead(grant, v.name)) continue;
       const a = activity.of(v.name);
-      views[v.name] = {
+      out[v.name] = {
         status: v.status,
         commits: a.commits,
         changes: a.changes,
@@ -54,6 +55,6 @@ export function statusRoute(app: Hono, pipeline: Pipeline, activity: Activity, g
       };
     }
     const replication = r === null ? null : { lag_bytes: r.lagBytes, lag_seconds: r.lagSeconds, retained_wal_bytes: r.retainedBytes };
-    return c.json({ time: new Date().toISOString(), replication, views });
+    return c.json({ time: new Date().toISOString(), replication, views: out });
   });
 }

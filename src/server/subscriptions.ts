@@ -14,14 +14,16 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
-import type { DiffEvent, Pipeline, PipelineListener } from '../runtime/pipeline.ts';
+import type { DiffEvent, PipelineListener } from '../runtime/pipeline.ts';
+import type { ViewReader } from '../runtime/view-reader.ts';
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { bearer, combineFilters, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
 import { rawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
 
 export interface SubscriptionDeps {
-  readonly pipeline: Pipeline;
+  /** The views: the pipeline of a maintaining instance, or a gateway's mirror. */
+  readonly pipeline: ViewReader;
   readonly store: RedisStore;
   readonly auth: Authenticator;
   readonly log: (m: string) => void;

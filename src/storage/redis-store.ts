@@ -45,6 +45,8 @@ export interface StoredViewMeta {
   readonly seq: number;
   /** Per Kafka partition (`<source>:<partition>`), the offset before which every message is reflected. */
   readonly kafka: ReadonlyMap<string, bigint>;
+  /** Rows a backfill in progress has written. */
+  readonly progressRows: number;
 }
 
 /**
@@ -157,6 +159,7 @@ export class RedisStore {
       error: f.get('error') ?? null,
       seq: Number(f.get('seq') ?? 0),
       kafka,
+      progressRows: Number(f.get('progress_rows') ?? 0),
     };
   }
 

@@ -1,0 +1,141 @@
+/**
+ * Fan-out across instances: a gateway instance (DELTAVIEW_ROLE=gateway) on
+ * the same PostgreSQL and Redis serves the views another instance maintains.
+ * Its subscribers (whole and filtered) converge to exactly what PostgreSQL
+ * returns, receive the same diffs under the same tokens as subscribers of the
+ * maintaining instance, resume across instances, and its reads honour
+ * min_lsn; what only a maintaining instance can do is refused by name.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startGateway, type RunningGateway } from '../src/server/server.ts';
+import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
+import { sortedCanonical } from './harness/json.ts';
+import { rng as seeded } from './harness/rng.ts';
+
+let h: Harness;
+let gw: RunningGateway;
+const logs: string[] = [];
+
+before(async () => {
+  h = await startHarness();
+  await h.db.query('CREATE TABLE accounts (id int PRIMARY KEY, tenant int NOT NULL, balance numeric(12,2) NOT NULL, note text)');
+  await h.db.query('CREATE TABLE tenants (id int PRIMARY KEY, name text NOT NULL)');
+  await h.db.query("INSERT INTO tenants SELECT g, 'tenant ' || g FROM generate_series(1, 5) g");
+  await h.db.query('INSERT INTO accounts SELECT g, g % 5 + 1, g * 1.5, NULL FROM generate_series(1, 300) g');
+  await createView(h.server.url, 'CREATE MATERIALIZED VIEW accts AS SELECT id, tenant, balance FROM accounts');
+  await createView(h.server.url, 'CREATE MATERIALIZED VIEW per_tenant AS SELECT t.name, count(*) AS n, sum(a.balance) AS total FROM accounts a JOIN tenants t ON t.id = a.tenant GROUP BY t.name');
+  gw = await startGateway({
+    pgUrl: h.services.pg.url,
+    redisUrl: h.services.redis.url,
+    port: 0,
+    host: '127.0.0.1',
+    token: null,
+    slot: 'deltaview',
+    publication: 'deltaview',
+    kafkaBrokers: [],
+    log: (m) => logs.push(m),
+  });
+});
+after(async () => {
+  await gw?.stop();
+  await h?.stop();
+});
+
+const ACCTS = 'SELECT id, tenant, balance FROM accounts';
+const PER_TENANT = 'SELECT t.name, count(*) AS n, sum(a.balance) AS total FROM accounts a JOIN tenants t ON t.id = a.tenant GROUP BY t.name';
+
+describe('gateway', () => {
+  test('lists and reads the views, with min_lsn', async () => {
+    const list = (await http(gw.url, 'GET', '/v1/views')).json<{ views: { name: string; status: string; rows: number }[] }>();
+    assert.deepEqual(list.views.map((v) => [v.name, v.status, v.rows]).sort(), [['accts', 'running', 300], ['per_tenant', 'running', 5]]);
+    await h.db.query('INSERT INTO accounts VALUES (1000, 2, 7.25, NULL)');
+    const lsn = await currentLsn(h.db);
+    const started = Date.now();
+    const rows = await viewRows(gw.url, 'accts', lsn);
+    assert.ok(Date.now() - started < 2000, `min_lsn answered after ${Date.now() - started} ms`);
+    assert.deepEqual(sortedCanonical(rows.rows), await oracle(h.db, ACCTS));
+    const q = await http(gw.url, 'POST', '/v1/query', { sql: 'SELECT name, n FROM per_tenant ORDER BY n DESC, name LIMIT 2', min_lsn: lsn });
+    assert.equal(q.status, 200, q.text);
+    assert.deepEqual(sortedCanonical(q.json<{ rows: unknown[] }>().rows.map((r) => JSON.stringify(r))), await oracle(h.db, `SELECT name, n FROM (${PER_TENANT}) x ORDER BY n DESC, name LIMIT 2`));
+  });
+
+  test('refuses, by name, what only a maintaining instance does', async () => {
+    for (const [method, path, body] of [
+      ['POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW x AS SELECT id FROM accounts' }],
+      ['DELETE', '/v1/views/accts', undefined],
+      ['GET', '/v1/sources', undefined],
+      ['POST', '/v1/query', { sql: 'SELECT id FROM accounts' }],
+    ] as const) {
+      const r = await http(gw.url, method, path, body);
+      assert.equal(r.status, 503, `${method} ${path}: ${r.text}`);
+      const e = r.json<{ error: { code: string; message: string } }>().error;
+      assert.equal(e.code, 'unavailable');
+      assert.match(e.message, /gateway \(DELTAVIEW_ROLE=gateway\)/);
+    }
+    assert.equal((await http(h.server.url, 'GET', '/v1/views/accts')).status, 200, 'nothing was deleted');
+  });
+
+  test('subscribers of both instances converge to PostgreSQL under random writes, with the same diffs under the same tokens', async () => {
+    const random = seeded(7);
+    const rng = { int: (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1)) };
+    const onMain = new Subscriber(h.server.url, 'accts');
+    const onGw = [new Subscriber(gw.url, 'accts'), new Subscriber(gw.url, 'accts'), new Subscriber(gw.url, 'per_tenant')];
+    const filtered = [1, 2, 3].map((t) => new Subscriber(gw.url, 'accts', undefined, undefined, `tenant = ${t}`));
+    const all = [onMain, ...onGw, ...filtered];
+    for (const s of all) await s.open();
+    await waitUntil(() => all.every((s) => s.ready), 10_000, 'every subscriber to be ready');
+    // diffs both instances send for `accts`, by token
+    const seen = (s: Subscriber) => s.frames.filter((f) => f.startsWith('{"type":"diff"')).map((f) => /"token":"([^"]+)"/.exec(f)![1]!);
+    let next = 2000;
+    for (let tx = 0; tx < 60; tx++) {
+      await h.db.query('BEGIN');
+      for (let i = 0; i < rng.int(1, 4); i++) {
+        const r = rng.int(0, 9);
+        if (r < 4) await h.db.query('INSERT INTO accounts VALUES ($1, $2, $3, NULL)', [next++, rng.int(1, 5), (rng.int(0, 100_000) / 100).toFixed(2)]);
+        else if (r < 7) await h.db.query('UPDATE accounts SET balance = balance + $1, tenant = CASE WHEN $2 THEN tenant % 5 + 1 ELSE tenant END WHERE id = (SELECT id FROM accounts ORDER BY md5(id::text || $3) LIMIT 1)', [rng.int(1, 50), rng.int(0, 3) === 0, String(tx * 10 + i)]);
+        else await h.db.query('DELETE FROM accounts WHERE id = (SELECT id FROM accounts ORDER BY md5(id::text || $1) LIMIT 1)', [String(tx * 7 + i)]);
+      }
+      await h.db.query(rng.int(0, 9) === 0 ? 'ROLLBACK' : 'COMMIT');
+    }
+    const lsn = await currentLsn(h.db);
+    await viewRows(h.server.url, 'accts', lsn);
+    await viewRows(h.server.url, 'per_tenant', lsn);
+    const want = await oracle(h.db, ACCTS);
+    const wantPerTenant = await oracle(h.db, PER_TENANT);
+    const matches = async (s: Subscriber, rows: string[]) => JSON.stringify(s.rows()) === JSON.stringify(rows);
+    await waitUntil(async () => (await matches(onMain, want)) && (await matches(onGw[0]!, want)) && (await matches(onGw[1]!, want)) && (await matches(onGw[2]!, wantPerTenant)), 10_000, 'subscribers to converge');
+    for (const [i, s] of filtered.entries()) {
+      const wantSlice = await oracle(h.db, `${ACCTS} WHERE tenant = ${i + 1}`);
+      await waitUntil(() => matches(s, wantSlice), 10_000, `the tenant ${i + 1} subscriber to converge`);
+    }
+    for (const s of all) assert.deepEqual(s.errors, [], s.frames.slice(-3).join('\n'));
+    assert.ok(seen(onMain).length > 10);
+    assert.deepEqual(seen(onGw[0]!), seen(onMain), 'the gateway sends the same diffs under the same tokens');
+    assert.deepEqual(seen(onGw[1]!), seen(onMain));
+    for (const s of all) s.close();
+
+    // a token from one instance resumes on the other
+    const resumeFrom = onMain.lastToken!;
+    await h.db.query('INSERT INTO accounts VALUES (5000, 1, 1.00, NULL)');
+    const resumed = new Subscriber(gw.url, 'accts', resumeFrom, new Map(onMain.state));
+    await resumed.open();
+    await waitUntil(() => resumed.state.size === onMain.state.size + 1, 10_000, 'the resumed subscriber to get the missed insert');
+    assert.equal(resumed.frames.filter((f) => f.startsWith('{"type":"snapshot"')).length, 0, 'a resume, not a fresh snapshot');
+    assert.deepEqual(resumed.rows(), await oracle(h.db, ACCTS));
+    assert.deepEqual(resumed.errors, []);
+    resumed.close();
+  });
+
+  test('a view created on the maintaining instance appears on the gateway; one deleted there ends its gateway subscribers', async () => {
+    await createView(h.server.url, 'CREATE MATERIALIZED VIEW rich AS SELECT id, balance FROM accounts WHERE balance > 400');
+    await waitUntil(async () => (await http(gw.url, 'GET', '/v1/views/rich')).json<{ status?: string }>().status === 'running', 5000, 'the gateway to see the new view');
+    const s = new Subscriber(gw.url, 'rich');
+    await s.open();
+    await waitUntil(() => s.ready, 5000, 'ready');
+    assert.deepEqual(s.rows(), await oracle(h.db, 'SELECT id, balance FROM accounts WHERE balance > 400'));
+    assert.equal((await http(h.server.url, 'DELETE', '/v1/views/rich')).status, 204);
+    await waitUntil(() => s.errors.some((e) => /not_found/.test(e)), 5000, 'the gateway subscriber to be told');
+    assert.equal((await http(gw.url, 'GET', '/v1/views/rich')).status, 404);
+  });
+});

@@ -125,6 +125,7 @@ export interface JoinResults {
 const RESULTS_JSON = new URL('./results.json', import.meta.url);
 const JOINS_JSON = new URL('./results-joins.json', import.meta.url);
 const KAFKA_JSON = new URL('./results-kafka.json', import.meta.url);
+const FANOUT_JSON = new URL('./results-fanout.json', import.meta.url);
 const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
 
 async function readJson(url: URL): Promise<unknown> {
@@ -147,6 +148,12 @@ export async function writeKafkaResults(results: Results): Promise<void> {
   await renderResultsMd();
 }
 
+/** Writes bench/results-fanout.json (bench/fanout.ts's figures) and re-renders bench/RESULTS.md. */
+export async function writeFanoutResults(results: Results): Promise<void> {
+  await writeFile(FANOUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  await renderResultsMd();
+}
+
 /** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
 export async function writeJoinResults(results: JoinResults): Promise<void> {
   await writeFile(JOINS_JSON, `${JSON.stringify(results, null, 2)}\n`);
@@ -161,6 +168,7 @@ async function renderResultsMd(): Promise<void> {
   const base = (await readJson(RESULTS_JSON)) as Results | null;
   const joins = (await readJson(JOINS_JSON)) as JoinResults | null;
   const kafka = (await readJson(KAFKA_JSON)) as Results | null;
+  const fanout = (await readJson(FANOUT_JSON)) as Results | null;
   const parts = ['# Benchmark results (npm run bench)\n'];
   if (base !== null) parts.push('## Filter views, backfill, Redis, latency (bench/run.ts → bench/results.json)\n', kvTable(base), '');
   if (joins !== null) {
@@ -175,6 +183,7 @@ async function renderResultsMd(): Promise<void> {
     );
   }
   if (kafka !== null) parts.push('## Kafka: an append topic through an aggregate view (bench/kafka.ts → bench/results-kafka.json)\n', kvTable(kafka), '');
+  if (fanout !== null) parts.push('## Fan-out: subscribers of one view, commit → delivery (bench/fanout.ts → bench/results-fanout.json)\n', kvTable(fanout), '');
   await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
 }
 

@@ -43,7 +43,15 @@ const MAX_PER_SOCKET = 1000;
  * so that a token of one view is never taken as a resume point of another (whose log may hold an
  * entry at the same position).
  */
-const viewTag = (view: string) => createHash('sha256').update(view).digest('hex').slice(0, 8);
+const tags = new Map<string, string>();
+const viewTag = (view: string): string => {
+  let t = tags.get(view);
+  if (t === undefined) {
+    if (tags.size > 10_000) tags.clear();
+    tags.set(view, (t = createHash('sha256').update(view).digest('hex').slice(0, 8)));
+  }
+  return t;
+};
 export const externalToken = (view: string, token: string) => `${token}.${viewTag(view)}`;
 /** The log position of a client's token for `view`; null when it is not one of this view's tokens. */
 export function internalToken(view: string, token: string): string | null {
@@ -60,6 +68,8 @@ const PACE_BYTES = 4 * 1024 * 1024;
  */
 interface Channel {
   send(frame: string, done?: () => void): void;
+  /** Sends a frame encoded once for many subscribers (a socket of its own only). */
+  sendEncoded?(frame: Buffer): void;
   /** Bytes the socket has not written out yet. */
   buffered(): number;
   close(code: number, reason: string): void;
@@ -67,6 +77,7 @@ interface Channel {
 
 const socketChannel = (ws: WebSocket): Channel => ({
   send: (frame, done) => ws.send(frame, done),
+  sendEncoded: (frame) => ws.send(frame, { binary: false }),
   buffered: () => ws.bufferedAmount,
   close: (code, reason) => ws.close(code, reason),
 });
@@ -87,12 +98,14 @@ class Subscriber {
   ) {}
 
   send(frame: string): void {
-    if (this.closed) return;
-    if (this.ws.buffered() > this.maxBacklog) {
-      this.fail('lagging', 'subscriber is too slow: its backlog exceeded the limit; reconnect with ?since=<last token> to resume');
-      return;
-    }
+    if (this.closed || this.lagging()) return;
     this.ws.send(frame);
+  }
+
+  private lagging(): boolean {
+    if (this.ws.buffered() <= this.maxBacklog) return false;
+    this.fail('lagging', 'subscriber is too slow: its backlog exceeded the limit; reconnect with ?since=<last token> to resume');
+    return true;
   }
 
   /** Sends a frame and, when the socket's buffer is large, waits until it has been written out. */
@@ -122,6 +135,11 @@ class Subscriber {
     const id = parseLogId(e.token);
     if (id[0] < this.position[0] || (id[0] === this.position[0] && id[1] <= this.position[1])) return;
     this.position = id;
+    if (this.filter === null && this.ws.sendEncoded !== undefined) {
+      // every whole-view subscriber of a socket of its own gets the same bytes: encoded once per diff
+      if (!this.closed && !this.lagging()) this.ws.sendEncoded(encodedDiff(e));
+      return;
+    }
     let changes: string | null = e.changes;
     if (this.filter !== null) {
       try {
@@ -132,7 +150,7 @@ class Subscriber {
       }
       if (changes === null) return; // nothing this subscriber sees changed
     }
-    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(this.view, e.token))},"changes":${changes}}`);
+    this.send(diffFrame(e, changes));
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
@@ -144,6 +162,16 @@ class Subscriber {
     this.pending = null;
     for (const e of buffered) this.emit(e);
   }
+}
+
+const diffFrame = (e: DiffEvent, changes: string) => `{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(e.view, e.token))},"changes":${changes}}`;
+
+/** A diff's whole frame as bytes, encoded once however many subscribers it goes to. */
+const encodedDiffs = new WeakMap<DiffEvent, Buffer>();
+function encodedDiff(e: DiffEvent): Buffer {
+  let b = encodedDiffs.get(e);
+  if (b === undefined) encodedDiffs.set(e, (b = Buffer.from(diffFrame(e, e.changes))));
+  return b;
 }
 
 /** A diff's changes split once, however many filtered subscribers read them. */

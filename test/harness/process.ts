@@ -12,8 +12,8 @@ export interface ServerProcess {
 }
 
 /** Starts `node --import tsx src/main.ts` with `env` (merged over a clean PORT=0 environment) and waits for it to listen. */
-export async function spawnServer(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/main.ts`], {
+export async function spawnServer(env: Record<string, string>, cwd = ROOT, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `${ROOT}/src/main.ts`], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,182 @@
+/**
+ * Fan-out: commit → delivery latency with many subscribers on one view, the
+ * server's memory per subscriber, and one subscriber at 1,000 transactions a
+ * second. The server runs as its own process (`src/main.ts`), the
+ * subscribers in another (bench/fanout-clients.ts), the load generator here:
+ * single-row INSERTs at a steady rate, each stamped with the time it was sent,
+ * so a latency is INSERT + COMMIT + replication + view + Redis + fan-out + the
+ * socket. Writes bench/results-fanout.json and re-renders bench/RESULTS.md.
+ * `npx tsx bench/fanout.ts` (part of `npm run bench`).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { WebSocketServer } from 'ws';
+import { spawnServer } from '../test/harness/process.ts';
+import { startServices } from '../test/harness/services.ts';
+import { envInt, postView, say, waitLsn, writeFanoutResults, type Results } from './lib.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+};
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+const SECONDS = envInt('BENCH_FANOUT_SECONDS', 10);
+/** Which scenarios run (BENCH_FANOUT=one,1k,10k,10k-slow,tenants; all by default). */
+const ONLY = new Set((process.env.BENCH_FANOUT ?? 'one,1k,10k-slow,10k,tenants').split(','));
+const results: Results = {};
+const services = await startServices();
+const pool = new pg.Pool({ connectionString: services.pg.url, max: 8 });
+pool.on('error', () => {}); // idle connections are terminated when PostgreSQL stops at the end
+// BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
+const server = await spawnServer({ DATABASE_URL: services.pg.url, REDIS_URL: services.redis.url }, undefined, (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
+const pid = server.child.pid!;
+let nextId = 1;
+
+/** A subscriber process with `n` subscriptions; resolves once all are ready. */
+async function clients(view: string, n: number, filter: 'none' | 'tenant', url = server.url) {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/bench/fanout-clients.ts`], {
+    env: { ...process.env, FANOUT_URL: url, FANOUT_VIEW: view, FANOUT_N: String(n), FANOUT_FILTER: filter },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = JSON.parse((await lines.next()).value as string) as { ready: number; connectMs: number };
+  return {
+    ...first,
+    pid: child.pid!,
+    async report(): Promise<{ deliveries: number; p50: number | null; p99: number | null; max: number | null }> {
+      child.stdin!.write('report\n');
+      return JSON.parse((await lines.next()).value as string);
+    },
+  };
+}
+
+/**
+ * The reference: a bare `ws` server (in this process) that sends each of its sockets the same
+ * pre-encoded diff frame of the same size `rate` times a second, stamped when it starts sending.
+ * What the machine can fan out with the same library and the same subscriber process.
+ */
+async function rawFanout(n: number, rate: number, seconds: number): Promise<{ deliveries: number; p50: number | null; p99: number | null; cpu: number }> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((r) => wss.once('listening', r));
+  wss.on('connection', (ws) => ws.send('{"type":"ready","lsn":"0/0","token":"0-0.00000000"}'));
+  const c = await clients('raw', n, 'none', `http://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const frame = Buffer.from(`{"type":"diff","lsn":"0/${(i + 1).toString(16)}","token":"${i + 1}-0.0123abcd","changes":[{"op":"insert","key":"[${nextId}]","row":{"id":${nextId++},"tenant":${i % 100},"sent":${nowUs()}}}]}`);
+    for (const ws of wss.clients) ws.send(frame, { binary: false });
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const used = process.cpuUsage(cpu0);
+  const r = await c.report();
+  wss.close();
+  return { deliveries: r.deliveries, p50: r.p50, p99: r.p99, cpu: (used.user + used.system) / 1e6 };
+}
+
+/** Single-row INSERTs at `rate` per second for `seconds`; tenants from `tenant(i)`. The rate achieved. */
+async function load(table: string, rate: number, seconds: number, tenant: (i: number) => number): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const id = nextId++;
+    inflight.push(pool.query(`INSERT INTO ${table} VALUES ($1, $2, $3)`, [id, tenant(i), nowUs()]));
+    if (inflight.length >= 64) await Promise.all(inflight.splice(0));
+  }
+  await Promise.all(inflight);
+  const secs = (performance.now() - t0) / 1000;
+  // let the last diffs arrive
+  const lsn = (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
+  await waitLsn(server.url, `${table}_v`, lsn);
+  await new Promise((r) => setTimeout(r, 300));
+  return Math.round(total / secs);
+}
+
+try {
+  const db = await pool.connect();
+  // a table and view per scenario: each starts empty, so subscribers connect with an empty snapshot
+  // and the memory measured is the subscriptions', not their snapshots in flight
+  for (const t of ['fan_1', 'fan_1k', 'fan_10k_slow', 'fan_10k', 'fan_tenants']) {
+    await db.query(`CREATE TABLE ${t} (id bigint PRIMARY KEY, tenant int NOT NULL, sent bigint NOT NULL)`);
+    await postView(server.url, `CREATE MATERIALIZED VIEW ${t}_v AS SELECT id, tenant, sent FROM ${t}`);
+    await waitLsn(server.url, `${t}_v`, '');
+  }
+  db.release();
+
+  // first, while the server process is fresh: its memory per subscriber is measured by RSS
+  if (ONLY.has('tenants')) {
+    const n = 10_000;
+    const before = rssBytes(pid);
+    const c = await clients('fan_tenants_v', n, 'tenant');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = rssBytes(pid);
+    const achieved = await load('fan_tenants', 200, SECONDS, () => Math.floor(Math.random() * n));
+    const r = await c.report();
+    results.tenant_filters_subscribers = n;
+    results.tenant_filters_tx_per_s = achieved;
+    results.tenant_filters_deliveries = r.deliveries;
+    results.tenant_filters_p50_ms = r.p50 ?? 'none';
+    results.tenant_filters_p99_ms = r.p99 ?? 'none';
+    results.tenant_filters_server_bytes_per_subscriber = Math.round((after - before) / n);
+    say(`${n} subscribers with distinct tenant filters, ${achieved} tx/s (each reaching one): ${r.deliveries} deliveries, p50 ${r.p50} ms, p99 ${r.p99} ms; server RSS +${Math.round((after - before) / n)} B per subscriber`);
+  }
+
+  for (const [name, n, rate, table] of [
+    ['one', 1, 1000, 'fan_1'],
+    ['1k', 1000, 50, 'fan_1k'],
+    ['10k-slow', 10_000, 2, 'fan_10k_slow'],
+    ['10k', 10_000, 10, 'fan_10k'],
+  ] as const) {
+    if (!ONLY.has(name)) continue;
+    const before = rssBytes(pid);
+    const c = await clients(`${table}_v`, n, 'none');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = rssBytes(pid);
+    const seconds = n === 1 ? Math.min(SECONDS, 5) : SECONDS;
+    const cpu0 = [cpuSeconds(pid), cpuSeconds(c.pid)];
+    const achieved = await load(table, rate, seconds, (i) => i % 100);
+    const cpu = [cpuSeconds(pid) - cpu0[0]!, cpuSeconds(c.pid) - cpu0[1]!];
+    const r = await c.report();
+    const tag = n === 1 ? 'one_subscriber' : `subs_${n}_at_${rate}_tx_per_s`;
+    results[`${tag}_tx_per_s`] = achieved;
+    results[`${tag}_deliveries`] = r.deliveries;
+    results[`${tag}_p50_ms`] = r.p50 ?? 'none';
+    results[`${tag}_p99_ms`] = r.p99 ?? 'none';
+    results[`${tag}_max_ms`] = r.max ?? 'none';
+    // RSS moves by a few MB with garbage collection: per subscriber, only 10,000 of them stand out of it
+    if (n >= 10_000) results[`${tag}_server_bytes_per_subscriber`] = Math.round((after - before) / n);
+    results[`${tag}_connect_ms`] = c.connectMs;
+    results[`${tag}_server_cpu_s`] = Number(cpu[0]!.toFixed(2));
+    results[`${tag}_clients_cpu_s`] = Number(cpu[1]!.toFixed(2));
+    if (n >= 1000) {
+      const raw = await rawFanout(n, rate, seconds);
+      results[`${tag}_raw_ws_p50_ms`] = raw.p50 ?? 'none';
+      results[`${tag}_raw_ws_p99_ms`] = raw.p99 ?? 'none';
+      results[`${tag}_raw_ws_cpu_s`] = Number(raw.cpu.toFixed(2));
+      say(`  reference, a bare ws server sending the same frames to ${n} sockets at ${rate}/s: ${raw.deliveries} deliveries, p50 ${raw.p50} ms, p99 ${raw.p99} ms, sender CPU ${raw.cpu.toFixed(1)} s`);
+    }
+    say(`${n} subscriber(s), ${achieved} tx/s for ${seconds} s: ${r.deliveries} deliveries, commit → delivery p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms${n >= 10_000 ? `; server RSS +${Math.round((after - before) / n)} B per subscriber` : ''} (connected in ${c.connectMs} ms; CPU: server ${cpu[0]!.toFixed(1)} s, subscriber process ${cpu[1]!.toFixed(1)} s)`);
+  }
+
+  results.machine = `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`;
+  results.date = new Date().toISOString();
+  await writeFanoutResults(results);
+  say('written to bench/results-fanout.json and bench/RESULTS.md');
+} finally {
+  await server.kill('SIGTERM');
+  await pool.end().catch(() => {});
+  await services.stop();
+}

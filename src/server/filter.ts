@@ -52,24 +52,55 @@ export class RowFilter {
     return m;
   }
 
-  /** A diff's changes as this subscriber sees them (a JSON array text), or null when none are left. */
-  diff(changes: readonly RawChange[]): string | null {
-    const out: string[] = [];
+  /** A diff's changes as this subscriber sees them. */
+  see(changes: readonly RawChange[]): RawChange[] {
+    const out: RawChange[] = [];
     for (const c of changes) {
-      if (c.op === 'insert') {
-        if (this.matches(c.row)) out.push(`{"op":"insert","key":${c.key},"row":${c.row}}`);
-      } else if (c.op === 'delete') {
-        if (this.matches(c.row)) out.push(`{"op":"delete","key":${c.key},"row":${c.row}}`);
+      if (c.op === 'insert' || c.op === 'delete') {
+        if (this.matches(c.row)) out.push(c);
       } else {
         const was = c.old !== null && this.matches(c.old);
         const is = this.matches(c.row);
-        if (was && is) out.push(`{"op":"update","key":${c.key},"old":${c.old},"row":${c.row}}`);
-        else if (is) out.push(`{"op":"insert","key":${c.key},"row":${c.row}}`);
-        else if (was) out.push(`{"op":"delete","key":${c.key},"row":${c.old}}`);
+        if (was && is) out.push(c);
+        else if (is) out.push({ op: 'insert', key: c.key, old: null, row: c.row });
+        else if (was) out.push({ op: 'delete', key: c.key, old: null, row: c.old! });
       }
     }
-    return out.length === 0 ? null : `[${out.join(',')}]`;
+    return out;
   }
+
+  /** A diff's changes as this subscriber sees them (a JSON array text), or null when none are left. */
+  diff(changes: readonly RawChange[]): string | null {
+    const seen = this.see(changes);
+    return seen.length === 0 ? null : renderRawChanges(seen);
+  }
+}
+
+/** Changes as the JSON array a diff frame carries. */
+export function renderRawChanges(changes: Iterable<RawChange>): string {
+  const out: string[] = [];
+  for (const c of changes) out.push(c.op === 'update' ? `{"op":"update","key":${c.key},"old":${c.old},"row":${c.row}}` : `{"op":"${c.op}","key":${c.key},"row":${c.row}}`);
+  return `[${out.join(',')}]`;
+}
+
+/**
+ * Folds change `c` into `held`, the changes by key that take a subscriber from the state it has to
+ * the state before `c`: afterwards they take it to the state after `c` (one change per key, none
+ * for a key that ends as it began).
+ */
+export function coalesce(held: Map<string, RawChange>, c: RawChange): void {
+  const h = held.get(c.key);
+  if (h === undefined) {
+    held.set(c.key, c);
+    return;
+  }
+  // the key's state before `h` (null: absent) and after `c`
+  const before = h.op === 'insert' ? null : h.op === 'update' ? h.old : h.row;
+  const after = c.op === 'delete' ? null : c.row;
+  if (before === after) held.delete(c.key);
+  else if (before === null) held.set(c.key, { op: 'insert', key: c.key, old: null, row: after! });
+  else if (after === null) held.set(c.key, { op: 'delete', key: c.key, old: null, row: before });
+  else held.set(c.key, { op: 'update', key: c.key, old: before, row: after });
 }
 
 /** Splits a diff's changes (the JSON array the runtime and the diff log hold) into their raw parts. */

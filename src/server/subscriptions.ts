@@ -19,7 +19,7 @@ import type { ViewReader } from '../runtime/view-reader.ts';
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { bearer, combineFilters, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
-import { rawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
+import { coalesce, rawChanges, renderRawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
 
 export interface SubscriptionDeps {
   /** The views: the pipeline of a maintaining instance, or a gateway's mirror. */
@@ -29,6 +29,8 @@ export interface SubscriptionDeps {
   readonly log: (m: string) => void;
   /** Rows per snapshot frame. */
   readonly snapshotChunk?: number;
+  /** How often sockets are pinged; one that misses a whole period is dropped (default 30 s). */
+  readonly heartbeatMs?: number;
   /** Bytes buffered on a socket before the subscriber is cut off as lagging. */
   readonly maxBacklog?: number;
 }
@@ -82,9 +84,19 @@ const socketChannel = (ws: WebSocket): Channel => ({
   close: (code, reason) => ws.close(code, reason),
 });
 
+/**
+ * Above this many bytes waiting on a socket, a live subscriber's diffs are held back and coalesced
+ * by key; they go out as one diff (the state at the last one's token) once the socket drains.
+ */
+const COALESCE_BYTES = 1024 * 1024;
+/** Keys held back for one subscriber before it is cut off as lagging (it resumes with its token). */
+const MAX_HELD_KEYS = 100_000;
+
 class Subscriber {
   /** Diffs received while the snapshot/log is being read; null once live. */
   private pending: DiffEvent[] | null = [];
+  /** Changes held back while the socket is slow, coalesced by key, with the last diff's position. */
+  private held: { changes: Map<string, RawChange>; lsn: bigint; token: string; timer: NodeJS.Timeout } | null = null;
   /** Diff-log id (`<lsn>-<n>`) the client has: diffs at or before it are not sent. */
   private position: readonly [bigint, number] = [-1n, 0];
   closed = false;
@@ -119,6 +131,8 @@ class Subscriber {
   }
 
   fail(code: string, message: string, closeCode = 1011): void {
+    if (this.held !== null) clearInterval(this.held.timer);
+    this.held = null;
     if (this.closed) return;
     this.ws.send(JSON.stringify({ type: 'error', code, message }));
     this.closed = true;
@@ -135,6 +149,11 @@ class Subscriber {
     const id = parseLogId(e.token);
     if (id[0] < this.position[0] || (id[0] === this.position[0] && id[1] <= this.position[1])) return;
     this.position = id;
+    if (this.closed) return;
+    if (this.held !== null || this.ws.buffered() > COALESCE_BYTES) {
+      this.hold(e);
+      return;
+    }
     if (this.filter === null && this.ws.sendEncoded !== undefined) {
       // every whole-view subscriber of a socket of its own gets the same bytes: encoded once per diff
       if (!this.closed && !this.lagging()) this.ws.sendEncoded(encodedDiff(e));
@@ -151,6 +170,37 @@ class Subscriber {
       if (changes === null) return; // nothing this subscriber sees changed
     }
     this.send(diffFrame(e, changes));
+  }
+
+  /** The socket is slow: fold the diff into what is held back until it drains. */
+  private hold(e: DiffEvent): void {
+    let changes: RawChange[];
+    try {
+      changes = this.filter === null ? parsedChanges(e) : this.filter.see(parsedChanges(e));
+    } catch (err) {
+      this.fail('internal', `the filter could not be applied to a diff: ${(err as Error).message}`);
+      return;
+    }
+    if (this.held === null) {
+      this.held = { changes: new Map(), lsn: e.lsn, token: e.token, timer: setInterval(() => this.release(), 10) };
+      this.held.timer.unref?.();
+    }
+    for (const c of changes) coalesce(this.held.changes, c);
+    this.held.lsn = e.lsn;
+    this.held.token = e.token;
+    if (this.held.changes.size > MAX_HELD_KEYS) this.fail('lagging', `subscriber is too slow: over ${MAX_HELD_KEYS} changed rows are waiting for it; reconnect with ?since=<last token> to resume`);
+  }
+
+  /** Sends what was held back as one diff once the socket has drained. */
+  private release(): void {
+    const h = this.held;
+    if (h === null || this.ws.buffered() > COALESCE_BYTES / 2) return;
+    clearInterval(h.timer);
+    this.held = null;
+    // held changes that cancel out leave the client's state right as it is: no empty diff is sent
+    // (a resume from its older token replays them, to the same state)
+    if (h.changes.size === 0) return;
+    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(h.lsn))},"token":${JSON.stringify(externalToken(this.view, h.token))},"changes":${renderRawChanges(h.changes.values())}}`);
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
@@ -191,6 +241,23 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
   const subs = new Map<string, SubscriberIndex<Subscriber>>();
   const chunk = deps.snapshotChunk ?? 1000;
   const maxBacklog = deps.maxBacklog ?? 32 * 1024 * 1024;
+  // liveness: every socket is pinged; one that has not answered the previous ping is dead and dropped
+  const alive = new WeakMap<WebSocket, boolean>();
+  wss.on('connection', (ws) => {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+  });
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, deps.heartbeatMs ?? 30_000);
+  heartbeat.unref();
 
   const listener: PipelineListener = {
     diff(e) {
@@ -234,7 +301,10 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     }
     const grant = await deps.auth.grant(bearer(req.headers.authorization) ?? url.searchParams.get('token'));
     if (!m) {
-      wss.handleUpgrade(req, socket, head, (ws) => multiplex(ws, grant));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        wss.emit('connection', ws, req);
+        multiplex(ws, grant);
+      });
       return;
     }
     const view = decodeURIComponent(m[1]!);
@@ -249,6 +319,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.emit('connection', ws, req);
       const sub = new Subscriber(view, socketChannel(ws), maxBacklog, filter);
       const detach = register(sub);
       ws.on('close', detach);
@@ -389,6 +460,7 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     counts: () => new Map([...subs].map(([view, set]) => [view, set.size])),
     close() {
       for (const set of subs.values()) for (const s of set.all()) s.fail('shutting_down', 'server is shutting down', 1001);
+      clearInterval(heartbeat);
       wss.close();
     },
   };

@@ -227,6 +227,15 @@ export class Subscriber {
     return [...this.state.values()].sort();
   }
 
+  /** Stops reading from the socket (a slow client); `resume` reads on. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   close(): void {
     this.ws.close();
   }

@@ -11,13 +11,15 @@ import { DeltaviewError, SqlError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
-import { compareDatums } from '../values/index.ts';
+import { compareDatums, rowKey } from '../values/index.ts';
 import { jsonRowReader } from '../values/json-input.ts';
 import type { Row } from '../values/types.ts';
 import { compileView } from '../views/index.ts';
 import { parseCreateView } from '../views/parse.ts';
 import { positionInText } from '../views/sql-text.ts';
 import type { Expr, OrderItem, QueryExpr, SelectStmt } from '../views/syntax.ts';
+import type { BoundExpr, PlanNode } from '../views/plan.ts';
+import { pinnedValues } from '../views/predicate.ts';
 import type { Column, CompiledView, TableInfo } from '../views/types.ts';
 import { requireAdmin, rowFilterOf, type Grant } from './auth.ts';
 import { viewFilter } from './filter.ts';
@@ -109,12 +111,14 @@ async function answer(pipeline: ViewReader, maintainer: Pipeline | null, store: 
   };
   apply(compiled.initialize());
   for (const [name, t] of tables) {
-    const snap = await store.pagedSnapshot(name);
+    // a query that pins the view's key to constants reads just those rows; any other, the whole view
+    const keys = names.length === 1 ? keyLookup(compiled.plan, t) : null;
+    const entries = keys === null ? (await store.pagedSnapshot(name)).entries : await store.rowsByKey(name, keys);
     const rowFilter = rowFilterOf(grant, name);
     const filter = rowFilter === null ? null : viewFilter(pipeline, name, rowFilter);
     const read = jsonRowReader(t.columns);
     const batch: Row[] = [];
-    for (const [, json] of snap.entries) if (filter === null || filter.matches(json)) batch.push(read(json));
+    for (const [, json] of entries) if (filter === null || filter.matches(json)) batch.push(read(json));
     for (let i = 0; i < batch.length; i += 10_000) apply(compiled.step(batch.slice(i, i + 10_000).map((row) => ({ kind: 'insert', table: t.id, row }))));
     const reflected = pipeline.reflectedLsn(name);
     if (reflected !== null && (lsn === null || reflected < lsn)) lsn = reflected;
@@ -162,4 +166,33 @@ function outputIndex(e: Expr, select: SelectStmt | null, columns: readonly Colum
   const same = select?.items.findIndex((it) => it.kind === 'expr' && JSON.stringify(it.expr) === JSON.stringify(e)) ?? -1;
   if (same >= 0 && select!.items.every((it) => it.kind === 'expr')) return same;
   throw new SqlError('unsupported', 'unsupported: in a query, ORDER BY names output columns (by name or position) or repeats a select item');
+}
+
+/** Key types whose stored row key is the same text for every value `=` takes as equal. */
+const EXACT_KEY_TYPES = new Set(['bool', 'int2', 'int4', 'int8', 'text', 'varchar', 'uuid', 'date']);
+
+/**
+ * The row keys a query over one view can be answered from: when the view is read once, through a
+ * filter that pins its (one-column) key to constants, only the rows under those keys can count.
+ * Null when the whole view must be read.
+ */
+function keyLookup(plan: PlanNode, t: TableInfo): string[] | null {
+  if (t.primaryKey.length !== 1) return null;
+  const col = t.primaryKey[0]!;
+  const type = t.columns[col]!.type;
+  if (!EXACT_KEY_TYPES.has(type.name)) return null;
+  const above: (BoundExpr | null)[] = [];
+  const visit = (node: PlanNode, parent: PlanNode | null): void => {
+    if (node.kind === 'scan') {
+      if (node.table.id === t.id) above.push(parent?.kind === 'filter' ? parent.predicate : null);
+      return;
+    }
+    for (const child of [(node as { input?: PlanNode }).input, (node as { left?: PlanNode }).left, (node as { right?: PlanNode }).right, ...((node as { inputs?: readonly PlanNode[] }).inputs ?? [])]) {
+      if (child !== undefined) visit(child, node);
+    }
+  };
+  visit(plan, null);
+  if (above.length !== 1 || above[0] === null) return null;
+  const values = pinnedValues(above[0]!, col);
+  return values === null ? null : [...new Set(values.map((v) => rowKey([v], [type])))];
 }

@@ -319,6 +319,17 @@ export class RedisStore {
     return { token: flat[0] ?? '', lsn, status: flat[2] ?? '', entries };
   }
 
+  /** The rows of a view stored under `keys` (absent ones left out), read in one atomic step. */
+  async rowsByKey(name: string, keys: readonly string[]): Promise<[string, string][]> {
+    if (keys.length === 0) return [];
+    const rows = await this.client.sendCommand<(string | null)[]>(['HMGET', viewKeys(name).rows, ...keys]);
+    const out: [string, string][] = [];
+    rows.forEach((r, i) => {
+      if (r !== null) out.push([keys[i]!, r]);
+    });
+    return out;
+  }
+
   /**
    * A view's rows as of one position without holding Redis for the whole view: the rows hash is
    * read in HSCAN pages while commits go on; every key the diff log shows changed since the scan

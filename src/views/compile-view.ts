@@ -148,6 +148,7 @@ async function compile(sql: string, catalog: TableCatalog, settings: SqlSettings
     sources,
     reads,
     dependsOn: [...dependsOn],
+    plan: bound.plan,
     stateful: bound.stateful,
     step,
     initialize: () => run(new Map(), false, []),

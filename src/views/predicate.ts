@@ -69,24 +69,41 @@ function findFilter(plan: PlanNode): Extract<PlanNode, { kind: 'filter' }>['pred
 /** The first top-level conjunct that pins a column to constants (see FilterIndex). */
 function indexOf(pred: BoundExpr): FilterIndex | null {
   for (const c of pred.kind === 'and' ? pred.args : [pred]) {
-    if (c.kind === 'call' && c.label === 'operator =' && c.args.length === 2) {
-      const [a, b] = c.args as [BoundExpr, BoundExpr];
-      const col = a.kind === 'column' ? a : b.kind === 'column' ? b : null;
-      const k = col === a ? b : a;
-      if (col !== null && col.kind === 'column' && k.kind === 'const' && k.value !== null && sameBaseType(col.type, k.type)) return { column: col.index, values: [k.value] };
+    const p = pinning(c);
+    if (p !== null) return p;
+  }
+  return null;
+}
+
+/**
+ * The constants a predicate's top-level conjuncts pin column `column` to (`column = k`,
+ * `column IN (k1, …)`): a row can satisfy it only if its value there is one of them. Null when no
+ * conjunct pins that column.
+ */
+export function pinnedValues(pred: BoundExpr, column: number): readonly Value[] | null {
+  for (const c of pred.kind === 'and' ? pred.args : [pred]) {
+    const p = pinning(c);
+    if (p !== null && p.column === column) return p.values;
+  }
+  return null;
+}
+
+/** The column and constants one conjunct pins, or null. */
+function pinning(c: BoundExpr): FilterIndex | null {
+  if (c.kind === 'call' && c.label === 'operator =' && c.args.length === 2) {
+    const [a, b] = c.args as [BoundExpr, BoundExpr];
+    const col = a.kind === 'column' ? a : b.kind === 'column' ? b : null;
+    const k = col === a ? b : a;
+    if (col !== null && col.kind === 'column' && k.kind === 'const' && k.value !== null && sameBaseType(col.type, k.type)) return { column: col.index, values: [k.value] };
+  }
+  if (c.kind === 'in' && !c.negated && c.arg.kind === 'column') {
+    const arg = c.arg;
+    const values: Value[] = [];
+    for (const it of c.items) {
+      if (it.leftCast !== null || it.right.kind !== 'const' || it.right.value === null || !sameBaseType(it.right.type, arg.type)) return null;
+      values.push(it.right.value);
     }
-    if (c.kind === 'in' && !c.negated && c.arg.kind === 'column') {
-      const arg = c.arg;
-      const values: Value[] = [];
-      for (const it of c.items) {
-        if (it.leftCast !== null || it.right.kind !== 'const' || it.right.value === null || !sameBaseType(it.right.type, arg.type)) {
-          values.length = 0;
-          break;
-        }
-        values.push(it.right.value);
-      }
-      if (values.length > 0) return { column: arg.index, values };
-    }
+    if (values.length > 0) return { column: arg.index, values };
   }
   return null;
 }

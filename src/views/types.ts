@@ -4,6 +4,7 @@
  * by a stable row key). Nothing here does I/O.
  */
 import type { Row, SqlType } from '../values/types.ts';
+import type { PlanNode } from './plan.ts';
 
 /** A column of a table or of a view's output. */
 export interface Column {
@@ -109,6 +110,8 @@ export interface CompiledView {
   readonly reads: ReadonlyMap<string, ReadonlySet<number>>;
   /** Names of the other views it reads (directly or through them). */
   readonly dependsOn: readonly string[];
+  /** The bound plan the operators were built from (queries look into it for key lookups). */
+  readonly plan: PlanNode;
   /**
    * The view keeps operator state between transactions (joins, aggregates, duplicate rows): its
    * deltas carry StateChanges to persist with the rows, and `restore` rebuilds it.

@@ -27,7 +27,7 @@ after(async () => {
   await h?.stop();
 });
 
-describe('backpressure', () => {
+describe('backpressure and limits', () => {
   test('a client that stops reading converges through coalesced diffs and does not delay one that reads', async () => {
     const fast = new Subscriber(h.server.url, 'docs_v');
     const slow = new Subscriber(h.server.url, 'docs_v');
@@ -67,6 +67,27 @@ describe('backpressure', () => {
     assert.equal(slow.lastToken, fast.lastToken, 'both end at the same token');
     assert.ok(slowFiltered.frames.every((f) => !f.includes('"changes":[]')), 'no empty diffs');
     for (const s of [fast, slow, slowFiltered]) s.close();
+  });
+
+  test('limits name themselves: subscriptions per socket, filter length, frame size', async () => {
+    const ws = new WebSocket(`${h.server.url.replace('http', 'ws')}/v1/subscribe`);
+    await new Promise<void>((r) => ws.once('open', () => r()));
+    const frames: { type: string; id?: string; code?: string; message?: string }[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    for (let i = 0; i <= 1000; i++) ws.send(JSON.stringify({ type: 'subscribe', id: `s${i}`, view: 'docs_v', where: 'id < 0' }));
+    await waitUntil(() => frames.filter((f) => f.type === 'ready').length === 1000 && frames.some((f) => f.type === 'error'), 20_000, '1,000 subscriptions and one refusal');
+    const refused = frames.filter((f) => f.type === 'error');
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0]!.id, 's1000');
+    assert.match(refused[0]!.message!, /this socket carries 1000 subscriptions; the limit is 1000/);
+    ws.send(JSON.stringify({ type: 'unsubscribe', id: 's0' }));
+    ws.send(JSON.stringify({ type: 'subscribe', id: 'long', view: 'docs_v', where: `id IN (${Array.from({ length: 3000 }, (_, i) => i).join(',')})` }));
+    await waitUntil(() => frames.some((f) => f.id === 'long' && f.type === 'error'), 5000, 'the long filter to be refused');
+    assert.match(frames.find((f) => f.id === 'long')!.message!, /the filter is \d+ characters long; the limit is 10000/);
+    // a frame over 64 KiB closes the socket with 1009 (message too big)
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send(JSON.stringify({ type: 'subscribe', id: 'big', view: 'docs_v', where: 'x'.repeat(70_000) }));
+    assert.equal(await closed, 1009);
   });
 
   test('a socket that stops answering pings is dropped', async () => {

@@ -10,6 +10,7 @@
 import { DeltaviewError, SqlError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
+import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { compareDatums, rowKey } from '../values/index.ts';
 import { jsonRowReader } from '../values/json-input.ts';
@@ -22,7 +23,7 @@ import type { BoundExpr, PlanNode } from '../views/plan.ts';
 import { pinnedValues } from '../views/predicate.ts';
 import type { Column, CompiledView, TableInfo } from '../views/types.ts';
 import { requireAdmin, rowFilterOf, type Grant } from './auth.ts';
-import { viewFilter } from './filter.ts';
+import { rawChanges, viewFilter } from './filter.ts';
 
 export interface QueryResult {
   /** Rows as JSON texts, in ORDER BY order. */
@@ -95,13 +96,13 @@ async function answer(pipeline: ViewReader, maintainer: Pipeline | null, store: 
   }
   const compiled = await compileView(statement, { lookup: async (schema, name) => (schema === null ? tables.get(name) : undefined) }, pipeline.sqlSettings());
   // every view reflects min_lsn first (read-your-writes), then is read once
-  let lsn: bigint | null = null;
   for (const name of tables.keys()) {
     if (!(await pipeline.waitFor(name, minLsn, timeoutMs))) {
       const v = pipeline.get(name);
       throw new DeltaviewError('timeout', `timed out after ${timeoutMs} ms waiting for view "${name}" to ${v.status === 'running' ? 'reflect the requested position' : `run (it is ${v.status})`}`);
     }
   }
+  const reads = await readConsistently(pipeline, store, tables, names.length === 1 ? (t) => keyLookup(compiled.plan, t) : () => null, timeoutMs);
   const out = new Map<string, string>();
   const apply = (d: ReturnType<CompiledView['step']>) => {
     for (const c of d?.changes ?? []) {
@@ -111,19 +112,72 @@ async function answer(pipeline: ViewReader, maintainer: Pipeline | null, store: 
   };
   apply(compiled.initialize());
   for (const [name, t] of tables) {
-    // a query that pins the view's key to constants reads just those rows; any other, the whole view
-    const keys = names.length === 1 ? keyLookup(compiled.plan, t) : null;
-    const entries = keys === null ? (await store.pagedSnapshot(name)).entries : await store.rowsByKey(name, keys);
     const rowFilter = rowFilterOf(grant, name);
     const filter = rowFilter === null ? null : viewFilter(pipeline, name, rowFilter);
     const read = jsonRowReader(t.columns);
     const batch: Row[] = [];
-    for (const [, json] of entries) if (filter === null || filter.matches(json)) batch.push(read(json));
+    for (const json of reads.rows.get(name)!.values()) if (filter === null || filter.matches(json)) batch.push(read(json));
     for (let i = 0; i < batch.length; i += 10_000) apply(compiled.step(batch.slice(i, i + 10_000).map((row) => ({ kind: 'insert', table: t.id, row }))));
-    const reflected = pipeline.reflectedLsn(name);
-    if (reflected !== null && (lsn === null || reflected < lsn)) lsn = reflected;
   }
+  const lsn = reads.lsn;
   return { rows: orderRows([...out.values()], parsed.query, compiled.columns), lsn };
+}
+
+/**
+ * Every view's rows (or, with `keysOf`, the rows under the keys it names) as of one position of
+ * the source: each view is read once, consistent with its token; those that were read at an older
+ * token than the newest are then brought to it with their diff logs (after they reflect it). The
+ * state of each view at its token holds until its next diff, so the result is the state of all of
+ * them at one position, reported as `lsn`. Views over Kafka sources have log positions of their
+ * own: they are read each at its own position, as is a lone view.
+ */
+async function readConsistently(
+  pipeline: ViewReader,
+  store: RedisStore,
+  tables: ReadonlyMap<string, TableInfo>,
+  keysOf: (t: TableInfo) => string[] | null,
+  timeoutMs: number,
+): Promise<{ rows: Map<string, Map<string, string>>; lsn: bigint | null }> {
+  for (let attempt = 0; ; attempt++) {
+    const rows = new Map<string, Map<string, string>>();
+    const tokens = new Map<string, string>();
+    let reflected: bigint | null = null;
+    for (const [name, t] of tables) {
+      const r = pipeline.reflectedLsn(name);
+      if (r !== null && (reflected === null || r < reflected)) reflected = r;
+      const keys = keysOf(t);
+      const read = keys === null ? await store.pagedSnapshot(name) : await store.rowsByKey(name, keys);
+      rows.set(name, new Map(read.entries));
+      tokens.set(name, read.token);
+    }
+    const kafka = [...tables.keys()].some((n) => pipeline.get(n).offsets !== null);
+    if (tables.size === 1 || kafka) return { rows, lsn: reflected };
+    const at = (token: string) => parseLogId(token)[0];
+    let newest = 0n;
+    for (const token of tokens.values()) if (at(token) > newest) newest = at(token);
+    let trimmed = false;
+    for (const [name, token] of tokens) {
+      if (at(token) >= newest) continue;
+      if (!(await pipeline.waitFor(name, newest, timeoutMs))) throw new DeltaviewError('timeout', `timed out after ${timeoutMs} ms waiting for view "${name}" to reach the position the other views of the query were read at`);
+      const entries = await store.logUntil(name, token, newest);
+      if (entries === null) {
+        trimmed = true;
+        break;
+      }
+      const view = rows.get(name)!;
+      for (const e of entries) {
+        for (const c of rawChanges(e.changes)) {
+          const key = JSON.parse(c.key) as string;
+          if (c.op === 'delete') view.delete(key);
+          else view.set(key, c.row);
+        }
+      }
+    }
+    // a view whose log was trimmed past its read (10,000 diffs in the meantime): read them all again
+    if (trimmed && attempt < 3) continue;
+    if (trimmed) throw new DeltaviewError('unavailable', 'the views of the query change too fast to be read at one position; try again');
+    return { rows, lsn: reflected === null || reflected < newest ? newest : reflected };
+  }
 }
 
 /**

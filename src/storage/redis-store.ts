@@ -9,7 +9,7 @@ import { createClient } from 'redis';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
 import { PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
-import { BUMP, COMMIT, KAFKA_ADVANCE, PAGE, SETTLE, SNAPSHOT } from './scripts.ts';
+import { BUMP, COMMIT, KAFKA_ADVANCE, PAGE, ROWS_BY_KEY, SETTLE, SNAPSHOT } from './scripts.ts';
 
 /** The part of a node-redis client the store uses (all commands go through sendCommand). */
 interface Client {
@@ -76,7 +76,7 @@ class Script {
   }
 }
 
-const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), bump: new Script(BUMP), kafka: new Script(KAFKA_ADVANCE) };
+const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), rowsByKey: new Script(ROWS_BY_KEY), bump: new Script(BUMP), kafka: new Script(KAFKA_ADVANCE) };
 
 export class RedisStore {
   private constructor(readonly client: Client) {}
@@ -319,15 +319,24 @@ export class RedisStore {
     return { token: flat[0] ?? '', lsn, status: flat[2] ?? '', entries };
   }
 
-  /** The rows of a view stored under `keys` (absent ones left out), read in one atomic step. */
-  async rowsByKey(name: string, keys: readonly string[]): Promise<[string, string][]> {
-    if (keys.length === 0) return [];
-    const rows = await this.client.sendCommand<(string | null)[]>(['HMGET', viewKeys(name).rows, ...keys]);
-    const out: [string, string][] = [];
-    rows.forEach((r, i) => {
-      if (r !== null) out.push([keys[i]!, r]);
+  /** The rows of a view stored under `keys` (absent ones left out), with the token they are consistent with. */
+  async rowsByKey(name: string, keys: readonly string[]): Promise<{ token: string; entries: [string, string][] }> {
+    const k = viewKeys(name);
+    const r = await this.evalsha<(string | null)[]>(scripts.rowsByKey, [k.rows, k.meta], [...keys]);
+    const entries: [string, string][] = [];
+    keys.forEach((key, i) => {
+      const row = r[3 + i];
+      if (row !== null && row !== undefined) entries.push([key, row]);
     });
-    return out;
+    return { token: r[0] ?? '', entries };
+  }
+
+  /**
+   * The diff-log entries after `token` up to position `until` (inclusive), or null when the log
+   * no longer reaches back to `token`.
+   */
+  logUntil(name: string, token: string, until: bigint): Promise<LogEntry[] | null> {
+    return this.logRange(name, token, String(until));
   }
 
   /**
@@ -372,9 +381,14 @@ export class RedisStore {
   }
 
   /** Diff-log entries after `token` ('' : all of them), [] when there are none, null when the log no longer reaches back to it. */
-  private async logAfter(name: string, token: string): Promise<LogEntry[] | null> {
+  private logAfter(name: string, token: string): Promise<LogEntry[] | null> {
+    return this.logRange(name, token, '+');
+  }
+
+  /** Diff-log entries after `token` up to the stream id `end`; null when the log no longer reaches back to `token`. */
+  private async logRange(name: string, token: string, end: string): Promise<LogEntry[] | null> {
     const k = viewKeys(name);
-    const raw = await this.client.sendCommand<[string, string[]][]>(['XRANGE', k.log, token === '' ? '-' : `(${token}`, '+']);
+    const raw = await this.client.sendCommand<[string, string[]][]>(['XRANGE', k.log, token === '' ? '-' : `(${token}`, end]);
     const entries = raw.map(([id, fields]): LogEntry => {
       const f = new Map<string, string>();
       for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);

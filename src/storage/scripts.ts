@@ -131,6 +131,17 @@ for i = 2, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
 return out
 `;
 
+/**
+ * Some rows of a view by key, with the token they are consistent with. KEYS: rows, meta; ARGV: keys.
+ * Returns {token, lsn, status, values…} (false where a key holds no row).
+ */
+export const ROWS_BY_KEY = `
+local m = redis.call('HMGET', KEYS[2], 'token', 'lsn', 'status')
+local out = {m[1] or '', m[2] or '', m[3] or ''}
+for i = 1, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
+return out
+`;
+
 /** Raise a running view's stored position to ARGV[1] (16 hex) if it is lower. KEYS: meta. */
 export const BUMP = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end

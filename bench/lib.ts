@@ -126,6 +126,7 @@ const RESULTS_JSON = new URL('./results.json', import.meta.url);
 const JOINS_JSON = new URL('./results-joins.json', import.meta.url);
 const KAFKA_JSON = new URL('./results-kafka.json', import.meta.url);
 const FANOUT_JSON = new URL('./results-fanout.json', import.meta.url);
+const FAULTS_JSON = new URL('./results-faults.json', import.meta.url);
 const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
 
 async function readJson(url: URL): Promise<unknown> {
@@ -154,6 +155,12 @@ export async function writeFanoutResults(results: Results): Promise<void> {
   await renderResultsMd();
 }
 
+/** Writes bench/results-faults.json (bench/faults.ts's figures) and re-renders bench/RESULTS.md. */
+export async function writeFaultResults(results: Results): Promise<void> {
+  await writeFile(FAULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  await renderResultsMd();
+}
+
 /** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
 export async function writeJoinResults(results: JoinResults): Promise<void> {
   await writeFile(JOINS_JSON, `${JSON.stringify(results, null, 2)}\n`);
@@ -169,6 +176,7 @@ async function renderResultsMd(): Promise<void> {
   const joins = (await readJson(JOINS_JSON)) as JoinResults | null;
   const kafka = (await readJson(KAFKA_JSON)) as Results | null;
   const fanout = (await readJson(FANOUT_JSON)) as Results | null;
+  const faults = (await readJson(FAULTS_JSON)) as Results | null;
   const parts = ['# Benchmark results (npm run bench)\n'];
   if (base !== null) parts.push('## Filter views, backfill, Redis, latency (bench/run.ts → bench/results.json)\n', kvTable(base), '');
   if (joins !== null) {
@@ -184,6 +192,7 @@ async function renderResultsMd(): Promise<void> {
   }
   if (kafka !== null) parts.push('## Kafka: an append topic through an aggregate view (bench/kafka.ts → bench/results-kafka.json)\n', kvTable(kafka), '');
   if (fanout !== null) parts.push('## Fan-out: subscribers of one view, commit → delivery (bench/fanout.ts → bench/results-fanout.json)\n', kvTable(fanout), '');
+  if (faults !== null) parts.push('## Faults at scale: a 10M-row backfill, kill -9 and Redis loss with 1M-row join state (bench/faults.ts → bench/results-faults.json)\n', kvTable(faults), '');
   await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
 }
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient, RESP_TYPES } from 'redis';
 import { startRedisServer, type RunningRedis } from '../src/services/redis-server.ts';
 import { sortedCanonical } from './harness/json.ts';
-import { createView, currentLsn, http, oracle, startHarness, viewRows, waitUntil, type Harness } from './harness/server.ts';
+import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 
 let h: Harness;
 let replacement: RunningRedis | null = null;
@@ -137,5 +137,32 @@ describe('DELETE during a Redis failure', () => {
     assert.deepEqual(sortedCanonical((await viewRows(h.server.url, 'doomed', lsn)).rows), await oracle(h.db, 'SELECT id FROM things WHERE v > 100'));
     assert.equal((await http(h.server.url, 'DELETE', '/v1/views/doomed')).status, 204);
     assert.equal((await http(h.server.url, 'GET', '/v1/views/doomed')).status, 404);
+  });
+});
+
+describe('subscribing during a rebuild', () => {
+  test('a subscriber that connects while a view rebuilds gets the complete snapshot once it runs', async () => {
+    await h.db.query('CREATE TABLE many (id int PRIMARY KEY, v int NOT NULL)');
+    await h.db.query('INSERT INTO many SELECT g, g % 1000 FROM generate_series(1, 300000) g');
+    await createView(h.server.url, 'CREATE MATERIALIZED VIEW many_v AS SELECT id, v FROM many WHERE v < 500');
+    // Redis loses its data: every view is rebuilt
+    const port = replacement!.port;
+    const gone = new Promise((r) => replacement!.process.once('exit', r));
+    replacement!.process.kill('SIGKILL');
+    await gone;
+    replacement = await startRedisServer({ port });
+    await waitUntil(async () => (await http(h.server.url, 'GET', '/v1/views/many_v')).json<{ status?: string }>().status === 'backfilling', 20_000, 'the rebuild to start');
+    const sub = new Subscriber(h.server.url, 'many_v');
+    await sub.open();
+    assert.equal((await http(h.server.url, 'GET', '/v1/views/many_v')).json<{ status: string }>().status, 'backfilling', 'subscribed during the rebuild');
+    await h.db.query('UPDATE many SET v = 1 WHERE id <= 10');
+    await waitUntil(() => sub.ready, 60_000, 'the subscriber to be ready');
+    const lsn = await currentLsn(h.db);
+    await viewRows(h.server.url, 'many_v', lsn);
+    const want = await oracle(h.db, 'SELECT id, v FROM many WHERE v < 500');
+    await waitUntil(() => sub.state.size === want.length, 10_000, 'the subscriber to hold every row');
+    assert.deepEqual(sub.rows(), want);
+    assert.deepEqual(sub.errors, []);
+    sub.close();
   });
 });

@@ -6,7 +6,7 @@
  * single-row INSERTs at a steady rate, each stamped with the time it was sent,
  * so a latency is INSERT + COMMIT + replication + view + Redis + fan-out + the
  * socket. Writes bench/results-fanout.json and re-renders bench/RESULTS.md.
- * `npx tsx bench/fanout.ts` (part of `npm run bench`).
+ * `npm run bench -- fanout` (in the default set).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

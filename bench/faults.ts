@@ -6,8 +6,8 @@
  *  3. Redis losing its data (restarted empty) under that server: time until every view is
  *     running and reflects the current position again.
  * Each result is checked against PostgreSQL (row counts and sums). Writes bench/results-faults.json
- * and re-renders bench/RESULTS.md. `npx tsx bench/faults.ts` (BENCH_FAULTS_ROWS=10000000 by
- * default; not part of `npm run bench`: it takes about ten minutes).
+ * and re-renders bench/RESULTS.md. `npm run bench -- faults` (BENCH_FAULTS_ROWS=10000000 by
+ * default; not in the default set: it takes about five minutes).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';

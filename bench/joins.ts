@@ -1,5 +1,5 @@
 /**
- * The join and aggregate benchmarks of `npm run bench` (after bench/run.ts), each deltaview
+ * `npm run bench -- joins`: the join and aggregate benchmarks, each deltaview
  * figure beside a reference measured in the same run. Writes bench/results-joins.json and
  * re-renders bench/RESULTS.md.
  *

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (third part): messages from an append topic through an
+ * `npm run bench -- kafka`: messages from an append topic through an
  * aggregate view, beside the raw kafkajs consume rate of the same messages on
  * the same broker (the test broker: librdkafka's mock cluster) in the same run.
  * Writes bench/results-kafka.json and re-renders bench/RESULTS.md.

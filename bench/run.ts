@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: deltaview's throughput beside the raw rates of the same
+ * `npm run bench -- base` (the first of the default set): deltaview's throughput beside the raw rates of the same
  * machine, measured in one run on real services. Writes bench/results.json
  * and bench/RESULTS.md.
  *

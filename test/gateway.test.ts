@@ -113,6 +113,10 @@ describe('gateway', () => {
     assert.ok(seen(onMain).length > 10);
     assert.deepEqual(seen(onGw[0]!), seen(onMain), 'the gateway sends the same diffs under the same tokens');
     assert.deepEqual(seen(onGw[1]!), seen(onMain));
+    // the gateway counts the commits it saw in the diff logs (GET /v1/status, the console's charts)
+    const status = (await http(gw.url, 'GET', '/v1/status')).json<{ views: Record<string, { commits: number; subscribers: number }> }>();
+    assert.ok(status.views.accts!.commits >= seen(onMain).length, JSON.stringify(status.views.accts));
+    assert.equal(status.views.accts!.subscribers, 5);
     for (const s of all) s.close();
 
     // a token from one instance resumes on the other

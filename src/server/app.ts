@@ -41,10 +41,10 @@ const MAX_BODY = 1 << 20;
 
 export function createApp(deps: AppDeps): Hono {
   const { views: pipeline, store } = deps;
-  const maintainer = (what: string): Pipeline => {
-    if (deps.pipeline === null) throw new DeltaviewError('unavailable', `${GATEWAY}: ${what} on an instance that maintains views`);
-    return deps.pipeline;
+  const refuse = (what: string): never => {
+    throw new DeltaviewError('unavailable', `${GATEWAY}: ${what} on an instance that maintains views`);
   };
+  const maintainer = (what: string): Pipeline => deps.pipeline ?? refuse(what);
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   statusRoute(app, pipeline, deps.pipeline, deps.activity, grantOf);
-  sourceRoutes(app, () => maintainer('read, declare and delete sources'), readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'));
+  sourceRoutes(app, deps.pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'), () => refuse('read, declare and delete sources'));
 
   return app;
 }

@@ -20,6 +20,7 @@ import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
 import { createMetrics } from './metrics.ts';
+import { rawChanges } from './filter.ts';
 import { Activity } from './status.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 
@@ -111,8 +112,11 @@ export async function startGateway(opts: ServerOptions): Promise<RunningGateway>
   }
   const views = mirror;
   const metrics = createMetrics();
-  const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity: new Activity(metrics.observer) });
+  const activity = new Activity(metrics.observer);
+  const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity });
   views.addListener(http.listener);
+  // the maintaining instance's commits, as the diff logs show them, feed the gateway's GET /v1/status
+  views.addListener({ diff: (e) => activity.seen(e.view, rawChanges(e.changes).length), gone: () => {} });
   return {
     url: http.url,
     port: http.port,

@@ -10,19 +10,21 @@ import { declarationJson } from '../cdc/kafka/declaration.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 
-/** `maintainer` is the instance's pipeline (it throws on a gateway). */
-export function sourceRoutes(app: Hono, maintainer: () => Pipeline, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void): void {
-  let pipeline!: Pipeline;
+/** `pipeline` is null on a gateway, which answers every sources route 503. */
+export function sourceRoutes(app: Hono, pipeline: Pipeline | null, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void, gateway: () => never): void {
   app.use('/v1/sources/*', async (c, next) => {
     admin(c);
-    pipeline = maintainer();
     await next();
   });
   app.use('/v1/sources', async (c, next) => {
     admin(c);
-    pipeline = maintainer();
     await next();
   });
+  if (pipeline === null) {
+    app.all('/v1/sources', () => gateway());
+    app.all('/v1/sources/*', () => gateway());
+    return;
+  }
 
   const kafkaObject = async (name: string, detail: boolean): Promise<Record<string, unknown>> => {
     const d = pipeline.kafka.declaration(name)!;

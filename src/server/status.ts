@@ -24,12 +24,17 @@ export class Activity implements PipelineObserver {
   constructor(private readonly next?: PipelineObserver) {}
 
   committed(view: string, seconds: number, changes: number): void {
+    this.seen(view, changes);
+    this.next?.committed(view, seconds, changes);
+  }
+
+  /** A commit another instance made, seen in the view's diff log (a gateway's count). */
+  seen(view: string, changes: number): void {
     let a = this.views.get(view);
     if (a === undefined) this.views.set(view, (a = { commits: 0, changes: 0, lastCommitMs: null }));
     a.commits++;
     a.changes += changes;
     a.lastCommitMs = Date.now();
-    this.next?.committed(view, seconds, changes);
   }
 
   of(view: string): Readonly<ViewActivity> {

@@ -156,7 +156,7 @@ class Subscriber {
     }
     if (this.filter === null && this.ws.sendEncoded !== undefined) {
       // every whole-view subscriber of a socket of its own gets the same bytes: encoded once per diff
-      if (!this.closed && !this.lagging()) this.ws.sendEncoded(encodedDiff(e));
+      if (!this.lagging()) this.ws.sendEncoded(encodedDiff(e));
       return;
     }
     let changes: string | null = e.changes;
@@ -169,7 +169,7 @@ class Subscriber {
       }
       if (changes === null) return; // nothing this subscriber sees changed
     }
-    this.send(diffFrame(e, changes));
+    this.send(diffFrame(this.view, e.lsn, e.token, changes));
   }
 
   /** The socket is slow: fold the diff into what is held back until it drains. */
@@ -200,7 +200,7 @@ class Subscriber {
     // held changes that cancel out leave the client's state right as it is: no empty diff is sent
     // (a resume from its older token replays them, to the same state)
     if (h.changes.size === 0) return;
-    this.send(`{"type":"diff","lsn":${JSON.stringify(formatLsn(h.lsn))},"token":${JSON.stringify(externalToken(this.view, h.token))},"changes":${renderRawChanges(h.changes.values())}}`);
+    this.send(diffFrame(this.view, h.lsn, h.token, renderRawChanges(h.changes.values())));
   }
 
   /** The client now has the state at `lsn`: send `ready`, then everything buffered after it. */
@@ -214,13 +214,15 @@ class Subscriber {
   }
 }
 
-const diffFrame = (e: DiffEvent, changes: string) => `{"type":"diff","lsn":${JSON.stringify(formatLsn(e.lsn))},"token":${JSON.stringify(externalToken(e.view, e.token))},"changes":${changes}}`;
+/** A diff frame: `changes` (a JSON array) take the client to the view's state at log id `token`. */
+const diffFrame = (view: string, lsn: bigint, token: string, changes: string) =>
+  `{"type":"diff","lsn":${JSON.stringify(formatLsn(lsn))},"token":${JSON.stringify(externalToken(view, token))},"changes":${changes}}`;
 
 /** A diff's whole frame as bytes, encoded once however many subscribers it goes to. */
 const encodedDiffs = new WeakMap<DiffEvent, Buffer>();
 function encodedDiff(e: DiffEvent): Buffer {
   let b = encodedDiffs.get(e);
-  if (b === undefined) encodedDiffs.set(e, (b = Buffer.from(diffFrame(e, e.changes))));
+  if (b === undefined) encodedDiffs.set(e, (b = Buffer.from(diffFrame(e.view, e.lsn, e.token, e.changes))));
   return b;
 }
 

@@ -9,7 +9,7 @@
  *
  * A short run is part of `npm test` (test/soak.test.ts).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -27,12 +27,17 @@ const FAULTS: Fault[] = ['kill_server', 'redis_restart', 'redis_wiped', 'pg_rest
 
 export interface SoakResult {
   readonly checks: number;
+  /** Attempts of a check that timed out while the view was still moving (catching up after a fault). */
+  readonly slowCatchUps: number;
   readonly mismatches: string[];
   readonly faults: Record<Fault, number>;
   readonly transactions: number;
   readonly viewsCreated: number;
   readonly viewsDeleted: number;
 }
+
+/** Attempts of 20 s (writers paused) a check gives a view that keeps moving: 10 minutes. */
+const CATCH_UP_ATTEMPTS = 30;
 
 const BASE_VIEWS: Record<string, string> = {
   s_filter: 'SELECT id, v, tag FROM acc WHERE v % 3 <> 0',
@@ -73,9 +78,16 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
   await db.query("INSERT INTO grp SELECT i, 'group ' || (i % 3) FROM generate_series(0, 4) i");
 
   let server: ServerProcess = await spawnServer(env);
+  // the output of the servers killed on the way (the last few), for the log written on a mismatch
+  const earlier: string[] = [];
+  const killServer = async () => {
+    await server.kill('SIGKILL');
+    earlier.push(server.output());
+    if (earlier.length > 4) earlier.shift();
+  };
   const views = new Map<string, string>(Object.entries(BASE_VIEWS));
   for (const [name, select] of views) await post(server.url, name, select);
-  const result = { checks: 0, mismatches: [] as string[], faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>, transactions: 0, viewsCreated: 0, viewsDeleted: 0 };
+  const result = { checks: 0, slowCatchUps: 0, mismatches: [] as string[], faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>, transactions: 0, viewsCreated: 0, viewsDeleted: 0 };
 
   // writers: random single-row and multi-row transactions; they pause for checks
   let paused = false;
@@ -125,11 +137,19 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
       const lsn = await currentLsn(checker);
       for (const [name, select] of views) {
         let got: string[] | null = null;
-        for (let attempt = 0; attempt < 6 && got === null; attempt++) {
+        // a view still catching up (its position moves between attempts, writers paused) is waited
+        // for up to CATCH_UP_ATTEMPTS; one that does not move gets 6 attempts
+        let stalled = 0;
+        let lastSeen: string | null = null;
+        for (let attempt = 0; attempt < CATCH_UP_ATTEMPTS && stalled < 6 && got === null; attempt++) {
           try {
             got = sortedCanonical((await viewRows(server.url, name, lsn)).rows);
           } catch (e) {
-            if (attempt === 5) {
+            const at = /the view reflects (\S+)/.exec((e as Error).message)?.[1] ?? null;
+            if (at === null || at === lastSeen) stalled++;
+            else if (lastSeen !== null) result.slowCatchUps++;
+            lastSeen = at;
+            if (stalled === 6 || attempt === CATCH_UP_ATTEMPTS - 1) {
               result.mismatches.push(`${label}: ${name}: ${(e as Error).message.slice(0, 300)}`);
               const lines = server.output().split('\n').filter((l) => l.includes(name) || /storage|restored|rebuild/.test(l));
               log(`server log about ${name}:\n${lines.slice(-40).join('\n')}`);
@@ -163,7 +183,7 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
       log(`fault ${round}: ${fault}`);
       switch (fault) {
         case 'kill_server':
-          await server.kill('SIGKILL');
+          await killServer();
           server = await spawnServer(env);
           break;
         case 'redis_restart':
@@ -222,13 +242,18 @@ export async function runSoak(opts: { seconds: number; seed: number; checkEveryS
     stopping = true;
     paused = false;
     await writer;
-    await server.kill('SIGKILL');
+    await killServer();
+    if (result.mismatches.length > 0) {
+      const file = join(tmpdir(), `deltaview-soak-${opts.seed}.log`);
+      await writeFile(file, earlier.map((o, i) => `===== server ${i + 1} of the last ${earlier.length}\n${o}`).join('\n'));
+      log(`the output of the last ${earlier.length} server processes is in ${file}`);
+    }
     await db.end().catch(() => {});
     await redis.stop().catch(() => {});
     await postgres.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-  log(`${result.checks} checks, ${result.mismatches.length} mismatches, ${result.transactions} transactions, faults ${JSON.stringify(result.faults)}`);
+  log(`${result.checks} checks, ${result.mismatches.length} mismatches, ${result.slowCatchUps} check attempts that waited on a view still catching up, ${result.transactions} transactions, faults ${JSON.stringify(result.faults)}`);
   return result;
 }
 

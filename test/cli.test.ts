@@ -2,7 +2,8 @@
  * The `deltaview` command line against a real server: views created from a
  * SQL file (an error placed at its line and column in the file), listed,
  * shown, read with --min-lsn, queried, tailed (the bin itself, stopped with
- * Ctrl+C) and dropped; --help on every command.
+ * Ctrl+C; a tail whose view is deleted ends with the error) and dropped;
+ * --help on every command.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -121,6 +122,18 @@ describe('cli', () => {
       child.kill('SIGINT');
     }
     assert.equal(await exited, 0, err);
+  });
+
+  test('tail ends with the error when its view is deleted', async () => {
+    await h.db.query('CREATE TABLE scratch (id int PRIMARY KEY)');
+    await runCli(['create', '--wait', 'CREATE MATERIALIZED VIEW short_lived AS SELECT id FROM scratch'], { out: () => {}, err: () => {}, interrupted: new Promise(() => {}) }, { DELTAVIEW_URL: h.server.url });
+    const out: string[] = [];
+    const err: string[] = [];
+    const tailing = runCli(['tail', 'short_lived'], { out: (l) => out.push(l), err: (l) => err.push(l), interrupted: new Promise(() => {}) }, { DELTAVIEW_URL: h.server.url });
+    await waitUntil(() => err.some((l) => l.startsWith('following short_lived')), 10_000, 'the tail to start');
+    await cli('drop', 'short_lived');
+    assert.equal(await tailing, 1);
+    assert.match(err.join('\n'), /deltaview tail: not_found: view "short_lived" was deleted/);
   });
 
   test('drop', async () => {

@@ -153,6 +153,8 @@ const COMMANDS: Record<string, Command> = {
       const view = one(positionals, 'VIEW');
       let ready = false;
       let failed: DeltaviewError | null = null;
+      let end!: () => void;
+      const ended = new Promise<void>((r) => (end = r));
       const sub = o.client().subscribe(view, {
         ...(values.where === undefined ? {} : { where: values.where as string }),
         ...(values.since === undefined ? {} : { since: values.since as string }),
@@ -170,10 +172,12 @@ const COMMANDS: Record<string, Command> = {
           ready = true;
         },
         onError(err) {
+          // the view was deleted or failed, the filter is bad, access is denied: reconnecting cannot help
           failed = err;
+          end();
         },
       });
-      await Promise.race([o.interrupted, sub.ready.then(() => new Promise<void>(() => {}))]).catch(() => {});
+      await Promise.race([o.interrupted, ended]);
       sub.close();
       if (failed !== null) throw failed;
       return 0;

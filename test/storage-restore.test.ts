@@ -74,9 +74,16 @@ async function writeAndRecord(from: number): Promise<void> {
   await h.db.query('INSERT INTO things SELECT g, g FROM generate_series($1::int, $1::int + 9) g', [1000 + from]);
   const lsn = await currentLsn(h.db);
   await viewRows(h.server.url, 'things_v', lsn);
+  // the checkpoint moves past the last write with the next transaction (or keepalive): a small
+  // write of another table every 200 ms gets it there without waiting for a keepalive
+  await h.db.query('CREATE TABLE IF NOT EXISTS ticks (id int PRIMARY KEY)');
+  let tick = 0;
   await waitUntil(async () => {
     const c = await recordedCheckpoint();
-    return c !== null && lsnValue(c) >= lsnValue(lsn);
+    if (c !== null && lsnValue(c) >= lsnValue(lsn)) return true;
+    await h.db.query('INSERT INTO ticks VALUES ($1) ON CONFLICT DO NOTHING', [from * 1000 + tick++]);
+    await new Promise((r) => setTimeout(r, 200));
+    return false;
   }, 20_000, 'the checkpoint to be recorded in the source database');
 }
 

@@ -34,6 +34,14 @@ async function viewCount(view: string): Promise<number> {
   return ((await r.json()) as { rows: number }).rows;
 }
 
+/** by_region's grand total (a query at `lsn`) equals PostgreSQL's. */
+async function checkTotals(when: string, lsn: string): Promise<void> {
+  const want = (await db.query('SELECT sum(total)::text AS s FROM orders')).rows[0].s as string;
+  const q = await fetch(`${server!.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT sum(total) AS s FROM by_region', min_lsn: lsn }) });
+  const got = /"s":([0-9.]+)/.exec(await q.text())?.[1];
+  if (got !== want) throw new Error(`${when}: by_region sums to ${got}, PostgreSQL ${want}`);
+}
+
 try {
   // 1. 10M-row backfill while writes continue
   await db.query('CREATE TABLE huge (id bigint PRIMARY KEY, k int NOT NULL, amount numeric(12,2) NOT NULL, note text NOT NULL)');
@@ -106,10 +114,7 @@ try {
   await waitLsn(server.url, 'big_join', afterKill);
   await waitLsn(server.url, 'by_region', afterKill);
   const killSecs = (performance.now() - tk) / 1000;
-  const sumWant = (await db.query('SELECT sum(total)::text AS s FROM orders')).rows[0].s as string;
-  const q = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT sum(total) AS s FROM by_region', min_lsn: afterKill }) });
-  const sumGot = /"s":([0-9.]+)/.exec(await q.text())?.[1];
-  if (sumGot !== sumWant) throw new Error(`by_region sums to ${sumGot}, PostgreSQL ${sumWant}`);
+  await checkTotals('after kill -9', afterKill);
   results.kill9_join_rows = JOIN_ROWS;
   results.kill9_to_serving_seconds = Number(killSecs.toFixed(1));
   say(`kill -9 with a ${JOIN_ROWS}-row join view and an aggregate: serving again (min_lsn answered at the current position) ${killSecs.toFixed(1)} s after the restart`);
@@ -127,10 +132,7 @@ try {
   await waitLsn(server.url, 'big_join', afterLoss);
   await waitLsn(server.url, 'by_region', afterLoss);
   const lossSecs = (performance.now() - tr) / 1000;
-  const sumWant2 = (await db.query('SELECT sum(total)::text AS s FROM orders')).rows[0].s as string;
-  const q2 = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT sum(total) AS s FROM by_region', min_lsn: afterLoss }) });
-  const sumGot2 = /"s":([0-9.]+)/.exec(await q2.text())?.[1];
-  if (sumGot2 !== sumWant2) throw new Error(`after the Redis loss by_region sums to ${sumGot2}, PostgreSQL ${sumWant2}`);
+  await checkTotals('after the Redis loss', afterLoss);
   if ((await viewCount('big_join')) !== JOIN_ROWS) throw new Error('big_join is incomplete after the Redis loss');
   results.redis_loss_to_correct_seconds = Number(lossSecs.toFixed(1));
   say(`Redis restarted empty under the server: every view (a ${JOIN_ROWS}-row join and an aggregate) rebuilt and at the current position ${lossSecs.toFixed(1)} s later`);

@@ -138,32 +138,33 @@ async function readJson(url: URL): Promise<unknown> {
 }
 
 /** Writes bench/results.json (bench/run.ts's figures) and re-renders bench/RESULTS.md. */
-export async function writeBaseResults(results: Results): Promise<void> {
-  await writeFile(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-  await renderResultsMd();
+export function writeBaseResults(results: Results): Promise<void> {
+  return writeResults(RESULTS_JSON, results);
 }
 
 /** Writes bench/results-kafka.json (bench/kafka.ts's figures) and re-renders bench/RESULTS.md. */
-export async function writeKafkaResults(results: Results): Promise<void> {
-  await writeFile(KAFKA_JSON, `${JSON.stringify(results, null, 2)}\n`);
-  await renderResultsMd();
+export function writeKafkaResults(results: Results): Promise<void> {
+  return writeResults(KAFKA_JSON, results);
 }
 
 /** Writes bench/results-fanout.json (bench/fanout.ts's figures) and re-renders bench/RESULTS.md. */
-export async function writeFanoutResults(results: Results): Promise<void> {
-  await writeFile(FANOUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
-  await renderResultsMd();
+export function writeFanoutResults(results: Results): Promise<void> {
+  return writeResults(FANOUT_JSON, results);
 }
 
 /** Writes bench/results-faults.json (bench/faults.ts's figures) and re-renders bench/RESULTS.md. */
-export async function writeFaultResults(results: Results): Promise<void> {
-  await writeFile(FAULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-  await renderResultsMd();
+export function writeFaultResults(results: Results): Promise<void> {
+  return writeResults(FAULTS_JSON, results);
 }
 
 /** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
-export async function writeJoinResults(results: JoinResults): Promise<void> {
-  await writeFile(JOINS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+export function writeJoinResults(results: JoinResults): Promise<void> {
+  return writeResults(JOINS_JSON, results);
+}
+
+/** Writes one results file and re-renders bench/RESULTS.md from all of them. */
+async function writeResults(file: URL, results: unknown): Promise<void> {
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   await renderResultsMd();
 }
 

@@ -6,6 +6,7 @@
  * is not sent. Rows are read back from their stored JSON (`to_jsonb` form)
  * with the view's column types, so the predicate sees exactly the values.
  */
+import type { DiffEvent } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
 import { jsonValueEnd } from '../values/json-fields.ts';
 import { jsonRowReader } from '../values/json-input.ts';
@@ -101,6 +102,17 @@ export function coalesce(held: Map<string, RawChange>, c: RawChange): void {
   else if (before === null) held.set(c.key, { op: 'insert', key: c.key, old: null, row: after! });
   else if (after === null) held.set(c.key, { op: 'delete', key: c.key, old: null, row: before });
   else held.set(c.key, { op: 'update', key: c.key, old: before, row: after });
+}
+
+/** A diff's changes split once, however many filtered subscribers read them. */
+const splitDiffs = new WeakMap<DiffEvent, RawChange[]>();
+export function parsedChanges(e: DiffEvent): RawChange[] {
+  let c = splitDiffs.get(e);
+  if (c === undefined) {
+    c = rawChanges(e.changes);
+    splitDiffs.set(e, c);
+  }
+  return c;
 }
 
 /** Splits a diff's changes (the JSON array the runtime and the diff log hold) into their raw parts. */

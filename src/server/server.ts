@@ -20,7 +20,7 @@ import { RedisStore } from '../storage/redis-store.ts';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
 import { createMetrics } from './metrics.ts';
-import { rawChanges } from './filter.ts';
+import { parsedChanges } from './filter.ts';
 import { Activity } from './status.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 
@@ -70,7 +70,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const http = await serveViews(opts, { views: pipeline, pipeline, store, metrics, activity });
   pipeline.addListener(http.listener);
   return {
-    ...http,
+    url: http.url,
+    port: http.port,
     pipeline,
     store,
     stop: once(async () => {
@@ -116,7 +117,7 @@ export async function startGateway(opts: ServerOptions): Promise<RunningGateway>
   const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity });
   views.addListener(http.listener);
   // the maintaining instance's commits, as the diff logs show them, feed the gateway's GET /v1/status
-  views.addListener({ diff: (e) => activity.seen(e.view, rawChanges(e.changes).length), gone: () => {} });
+  views.addListener({ diff: (e) => activity.seen(e.view, parsedChanges(e).length), gone: () => {} });
   return {
     url: http.url,
     port: http.port,

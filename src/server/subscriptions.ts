@@ -19,7 +19,7 @@ import type { ViewReader } from '../runtime/view-reader.ts';
 import { parseLogId } from '../runtime/view-state.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
 import { bearer, combineFilters, rowFilterOf, type Authenticator, type Grant } from './auth.ts';
-import { coalesce, rawChanges, renderRawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
+import { coalesce, parsedChanges, renderRawChanges, SubscriberIndex, viewFilter, type RawChange, type RowFilter } from './filter.ts';
 
 export interface SubscriptionDeps {
   /** The views: the pipeline of a maintaining instance, or a gateway's mirror. */
@@ -224,17 +224,6 @@ function encodedDiff(e: DiffEvent): Buffer {
   let b = encodedDiffs.get(e);
   if (b === undefined) encodedDiffs.set(e, (b = Buffer.from(diffFrame(e.view, e.lsn, e.token, e.changes))));
   return b;
-}
-
-/** A diff's changes split once, however many filtered subscribers read them. */
-const splitDiffs = new WeakMap<DiffEvent, RawChange[]>();
-function parsedChanges(e: DiffEvent): RawChange[] {
-  let c = splitDiffs.get(e);
-  if (c === undefined) {
-    c = rawChanges(e.changes);
-    splitDiffs.set(e, c);
-  }
-  return c;
 }
 
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */

@@ -260,6 +260,20 @@ export class RedisStore {
   async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta, kafka?: KafkaCommit): Promise<CommitResult | null> {
     const k = viewKeys(name);
     const rendered = renderChanges(delta);
+    const ins: string[] = [];
+    const upd: string[] = [];
+    const del: string[] = [];
+    for (const c of delta.changes) {
+      if (c.op === 'insert') ins.push(c.key, c.row);
+      else if (c.op === 'update') upd.push(c.key, c.row);
+      else del.push(c.key);
+    }
+    const stateSet: string[] = [];
+    const stateDel: string[] = [];
+    for (const s of delta.state) {
+      if (s.value === null) stateDel.push(s.field);
+      else stateSet.push(s.field, s.value);
+    }
     const args: string[] = [
       hex(lsn),
       kafka?.logId ?? `${lsn}-0`,
@@ -267,24 +281,14 @@ export class RedisStore {
       String(LOG_MAX),
       rendered,
       String(seq),
-      String(delta.changes.length),
+      String(ins.length / 2),
       kafka === undefined ? '' : kafkaField(kafka.source, kafka.partition),
       kafka === undefined ? '' : hex(kafka.nextOffset),
+      String(upd.length / 2),
+      String(del.length),
+      String(stateSet.length / 2),
     ];
-    for (const c of delta.changes) {
-      switch (c.op) {
-        case 'insert':
-          args.push('i', c.key, c.row);
-          break;
-        case 'update':
-          args.push('u', c.key, c.row);
-          break;
-        case 'delete':
-          args.push('d', c.key, '');
-          break;
-      }
-    }
-    for (const s of delta.state) args.push(s.field, s.value ?? '');
+    for (const part of [ins, upd, del, stateSet, stateDel]) for (const a of part) args.push(a);
     const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap' | 'state'>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args);
     if (r === 'gone') throw new StorageLostError(`view ${name} is not running in storage: its state was lost (or the view was deleted meanwhile)`);
     if (r === null || r === 'state') return null;

@@ -8,10 +8,14 @@
  * KEYS: rows, keys, meta, log, state.
  * ARGV: [1] lsn as 16 hex, [2] the diff-log entry id, [3] reset '1'|'0', [4] log max length,
  *       [5] client-rendered change objects joined by ',' (may be ''), [6] expected commit sequence number,
- *       [7] n = number of row changes, [8] '' for a PostgreSQL transaction, else the meta field of
+ *       [7] nI = number of inserted rows, [8] '' for a PostgreSQL transaction, else the meta field of
  *       the Kafka partition a batch came from (`k:<source>:<partition>`), [9] that batch's next
- *       offset as 16 hex, then n triples op ('i'|'u'|'d'), key, row JSON,
- *       then pairs of state field, value ('' deletes the field).
+ *       offset as 16 hex, [10] nU updated rows, [11] nD deleted rows, [12] nS state fields set,
+ *       then nI pairs key, row JSON; nU pairs key, row JSON; nD keys; nS pairs state field, value;
+ *       and the rest: state fields to delete.
+ * Each kind is written with one variadic command per slice of 4000 arguments (a redis.call per
+ * row costs more than the row's write), so the changes of one commit may come in any order:
+ * a commit is consolidated, every key appears in it once.
  * A PostgreSQL transaction is a replay when the stored lsn covers it; a Kafka batch when the
  * partition's stored offset does (it writes that offset, not the lsn).
  * The sequence number makes commits land only in the order they were issued: if an earlier commit
@@ -44,12 +48,35 @@ end
 if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
 local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
 if seq ~= ARGV[6] then return 'gap' end
-local n = tonumber(ARGV[7])
-local stateFrom = 10 + 3 * n
-local function writeState()
-  for i = stateFrom, #ARGV, 2 do
-    if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[5], ARGV[i]) else redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+local nI, nU, nD, nS = tonumber(ARGV[7]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local n = nI + nU + nD
+local uFrom = 13 + 2 * nI
+local dFrom = uFrom + 2 * nU
+local sFrom = dFrom + nD
+local xFrom = sFrom + 2 * nS
+-- cmd key ARGV[from..to], in slices of at most 4000 arguments (unpack's limit is near 8000)
+local function each(cmd, key, from, to)
+  local i = from
+  while i <= to do
+    local j = math.min(i + 3999, to)
+    redis.call(cmd, key, unpack(ARGV, i, j))
+    i = j + 1
   end
+end
+-- ZADD key 0 k for the keys ARGV[from], ARGV[from + step], … up to ARGV[to]
+local function index(from, to, step)
+  local i = from
+  while i <= to do
+    local t = {}
+    local j = math.min(i + 2000 * step - 1, to)
+    for x = i, j, step do t[#t + 1] = 0; t[#t + 1] = ARGV[x] end
+    redis.call('ZADD', KEYS[2], unpack(t))
+    i = j + 1
+  end
+end
+local function writeState()
+  each('HSET', KEYS[5], sFrom, xFrom - 1)
+  each('HDEL', KEYS[5], xFrom, #ARGV)
 end
 local id = ARGV[2]
 if n == 0 and ARGV[3] ~= '1' then
@@ -74,17 +101,10 @@ local prev = redis.call('HGET', KEYS[3], 'token') or ''
 -- the log entry first: if anything could fail it is this, and then nothing has been written yet
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
 if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
-for i = 10, stateFrom - 1, 3 do
-  local op = ARGV[i]
-  local k = ARGV[i + 1]
-  if op == 'd' then
-    redis.call('HDEL', KEYS[1], k)
-    redis.call('ZREM', KEYS[2], k)
-  else
-    redis.call('HSET', KEYS[1], k, ARGV[i + 2])
-    if op == 'i' then redis.call('ZADD', KEYS[2], 0, k) end
-  end
-end
+each('HSET', KEYS[1], 13, dFrom - 1)
+index(13, uFrom - 1, 2)
+each('HDEL', KEYS[1], dFrom, sFrom - 1)
+each('ZREM', KEYS[2], dFrom, sFrom - 1)
 writeState()
 redis.call('HSET', KEYS[3], posField, pos, 'token', id, 'seq', tostring(tonumber(seq) + 1))
 return {id, prev, resetPart}

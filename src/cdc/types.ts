@@ -61,6 +61,12 @@ export interface SourceHandler {
   resumePosition(): Position;
   /** How far the source may forget its history: nothing before it will ever be needed again. */
   ackPosition(): Position;
+  /**
+   * The columns (by name) some view reads of a relation, null when none does: a source may
+   * leave the other columns NULL and skip the changes of relations nobody reads. Asked again
+   * after `Source.readsChanged`.
+   */
+  columnsRead?(relationId: string): ReadonlySet<string> | null;
 }
 
 /** A consistent snapshot of a source's relations, for backfills. */
@@ -138,6 +144,11 @@ export interface Source {
   /** Starts again after `stop` (retrying until it streams). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * What the views read has changed (handler.columnsRead answers differently). Called before a
+   * new view's snapshot is opened: the transactions it takes are decoded for its reads.
+   */
+  readsChanged?(): void;
   /** Stops reading (backpressure) until `resume`. */
   pause(): void;
   resume(): void;

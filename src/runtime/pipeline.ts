@@ -105,7 +105,7 @@ function storedDef(compiled: NonNullable<ViewState['compiled']>, createdAt: stri
 }
 
 export class Pipeline {
-  private readonly views = new ViewIndex();
+  private readonly views = new ViewIndex(() => this.source?.readsChanged?.());
   private readonly reserved = new Set<string>();
   private readonly listeners: PipelineListener[] = [];
   private readonly waiters = new ReadWaiters();
@@ -233,6 +233,7 @@ export class Pipeline {
       onPosition: (p) => this.enqueue([], p),
       resumePosition: () => this.positions.resumePosition(),
       ackPosition: () => this.positions.ackPosition(),
+      columnsRead: (id) => this.views.columnsRead(id),
     });
     this.positions.start();
     await this.kafka.start((b) => this.onKafkaBatch(b));

@@ -63,6 +63,9 @@ export class ViewIndex {
   private readonly byRelation = new Map<string, Set<ViewState>>();
   private readonly relationsOf = new Map<ViewState, readonly string[]>();
 
+  /** `changed` runs after every change of what the views read (see columnsRead). */
+  constructor(private readonly changed: () => void = () => {}) {}
+
   get(name: string): ViewState | undefined {
     return this.byName.get(name);
   }
@@ -92,6 +95,7 @@ export class ViewIndex {
     if (!v) return;
     this.unindex(v);
     this.byName.delete(name);
+    this.changed();
   }
 
   /** Records the relations the view reads now (after it was (re)compiled). */
@@ -107,6 +111,23 @@ export class ViewIndex {
       }
       set.add(v);
     }
+    this.changed();
+  }
+
+  /** The columns (by name) the views read of a relation; null when none reads it. */
+  columnsRead(relationId: string): ReadonlySet<string> | null {
+    const views = this.byRelation.get(relationId);
+    if (views === undefined || views.size === 0) return null;
+    const names = new Set<string>();
+    for (const v of views) {
+      const table = v.compiled?.sources.find((t) => t.id === relationId);
+      if (table === undefined) continue;
+      const reads = v.compiled!.reads.get(relationId);
+      table.columns.forEach((c, i) => {
+        if (reads === undefined || reads.has(i)) names.add(c.name);
+      });
+    }
+    return names;
   }
 
   /** The views that read any of the relations. */

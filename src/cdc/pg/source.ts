@@ -85,9 +85,14 @@ export class PgSource implements Source {
         onDisconnect: () => {},
         resumeLsn: () => handler.resumePosition(),
         ackLsn: () => handler.ackPosition(),
+        ...(handler.columnsRead === undefined ? {} : { columnsRead: (id: string) => handler.columnsRead!(id) }),
       },
     );
     await this.stream.start();
+  }
+
+  readsChanged(): void {
+    this.stream?.readsChanged();
   }
 
   async restart(): Promise<void> {

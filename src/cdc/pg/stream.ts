@@ -8,20 +8,14 @@
  * `handler.resumeLsn()`. Consumers skip transactions they have already applied
  * (endLsn <= their position), which makes the whole exactly-once.
  */
-import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { LogicalReplicationService } from 'pg-logical-replication';
 import type { Pgoutput } from 'pg-logical-replication';
-import { decodeText, typeFromOid } from '../../values/index.ts';
-import type { Row } from '../../values/types.ts';
-import { SqlRuntimeError } from '../../errors.ts';
-import type { PoisonedValue, RelationShape, SourceTx, StreamChange } from '../types.ts';
+import { typeFromOid } from '../../values/index.ts';
+import type { SqlType } from '../../values/types.ts';
+import type { RelationShape, SourceTx, StreamChange } from '../types.ts';
 import { clientConfig, relationId } from './connection.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
-
-/** A decoded tuple and the values in it that could not be decoded. */
-interface Decoded {
-  readonly row: Row;
-  readonly poisoned?: readonly PoisonedValue[];
-}
+import { RowsPlugin, TupleReader, type RowMessage } from './row-messages.ts';
 
 /** What the stream calls; all callbacks are synchronous and run in stream order. */
 export interface StreamHandler {
@@ -35,6 +29,12 @@ export interface StreamHandler {
   resumeLsn(): bigint;
   /** How far the slot may be acknowledged: nothing before it will ever be needed again. */
   ackLsn(): bigint;
+  /**
+   * The columns (by name) some view reads of a relation, null when no view reads it: only those
+   * are decoded (the others are NULL) and a relation nobody reads is skipped. Asked again after
+   * `readsChanged`; without it every column of every relation is decoded.
+   */
+  columnsRead?(relationId: string): ReadonlySet<string> | null;
 }
 
 export interface PgStreamOptions {
@@ -46,13 +46,19 @@ export interface PgStreamOptions {
   readonly log: (msg: string) => void;
 }
 
-type RawTuple = Record<string, unknown>;
-const identity = (v: unknown) => v;
+/** A relation as the stream last described it, and the reader of its tuples for the current reads. */
+interface KnownRelation {
+  readonly shape: RelationShape;
+  readonly types: readonly SqlType[];
+  reader: TupleReader | null;
+  readsVersion: number;
+}
 
 export class PgChangeStream {
   private service: LogicalReplicationService | null = null;
-  private readonly plugin: PgoutputPlugin;
-  private readonly shapes = new Map<number, { shape: RelationShape; decode: (t: RawTuple) => Decoded | null }>();
+  private readonly plugin: RowsPlugin;
+  private readonly shapes = new Map<number, KnownRelation>();
+  private readsVersion = 0;
   private open: StreamChange[] | null = null;
   private stopping = false;
   private backoffMs = 100;
@@ -67,7 +73,28 @@ export class PgChangeStream {
     private readonly opts: PgStreamOptions,
     private readonly handler: StreamHandler,
   ) {
-    this.plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages: true });
+    this.plugin = new RowsPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages: true }, (oid) => this.readerFor(oid));
+  }
+
+  /**
+   * The columns views read have changed (a view was added, recompiled or removed). A view added
+   * now only takes transactions committed after its snapshot, which is opened after this call,
+   * so no transaction it takes was decoded for the reads before.
+   */
+  readsChanged(): void {
+    this.readsVersion++;
+  }
+
+  private readerFor(oid: number): TupleReader | undefined {
+    const rel = this.shapes.get(oid);
+    if (rel === undefined) return undefined;
+    if (rel.reader === null || rel.readsVersion !== this.readsVersion) {
+      const read = this.handler.columnsRead === undefined ? undefined : this.handler.columnsRead(rel.shape.id);
+      const wanted = read === null ? null : rel.shape.columns.map((c) => read === undefined || read.has(c.name));
+      rel.reader = new TupleReader(rel.types, wanted);
+      rel.readsVersion = this.readsVersion;
+    }
+    return rel.reader;
   }
 
   /**
@@ -206,30 +233,14 @@ export class PgChangeStream {
       case 'relation':
         this.onRelation(msg);
         return;
-      case 'insert': {
-        const rel = this.relation(msg.relation.relationOid);
-        const d = rel.decode(msg.new);
-        this.push(d ? { kind: 'insert', relation: rel.shape, ...d } : { kind: 'missing_old', relation: rel.shape });
+      case 'insert':
+      case 'update':
+      case 'delete':
+        // RowsPlugin reads every row message of a relation it has seen described
+        throw new Error(`row change for unknown relation ${msg.relation.relationOid}`);
+      case 'rows' as Pgoutput.Message['tag']:
+        this.onRows(msg as unknown as RowMessage);
         return;
-      }
-      case 'update': {
-        const rel = this.relation(msg.relation.relationOid);
-        const oldRow = msg.old ? rel.decode(msg.old) : null;
-        const newRow = rel.decode(msg.new);
-        if (!oldRow || !newRow) {
-          this.push({ kind: 'missing_old', relation: rel.shape });
-          return;
-        }
-        this.push({ kind: 'delete', relation: rel.shape, ...oldRow });
-        this.push({ kind: 'insert', relation: rel.shape, ...newRow });
-        return;
-      }
-      case 'delete': {
-        const rel = this.relation(msg.relation.relationOid);
-        const oldRow = msg.old ? rel.decode(msg.old) : null;
-        this.push(oldRow ? { kind: 'delete', relation: rel.shape, ...oldRow } : { kind: 'missing_old', relation: rel.shape });
-        return;
-      }
       case 'truncate':
         for (const r of msg.relations) this.push({ kind: 'truncate', relation: this.relation(r.relationOid).shape });
         return;
@@ -252,6 +263,21 @@ export class PgChangeStream {
     }
   }
 
+  private onRows(m: RowMessage): void {
+    if (m.skipped) return;
+    const shape = this.relation(m.relationOid).shape;
+    if (m.op === 'insert') {
+      this.push(m.new ? { kind: 'insert', relation: shape, ...m.new } : { kind: 'missing_old', relation: shape });
+      return;
+    }
+    if (!m.old || (m.op === 'update' && !m.new)) {
+      this.push({ kind: 'missing_old', relation: shape });
+      return;
+    }
+    this.push({ kind: 'delete', relation: shape, ...m.old });
+    if (m.op === 'update') this.push({ kind: 'insert', relation: shape, ...m.new! });
+  }
+
   private push(change: StreamChange): void {
     if (this.open === null) throw new Error('row change outside a transaction');
     this.open.push(change);
@@ -264,9 +290,6 @@ export class PgChangeStream {
   }
 
   private onRelation(msg: Pgoutput.MessageRelation): void {
-    // Keep values as PostgreSQL's text: the library would otherwise parse them with
-    // pg's global type parsers (timestamps as JS Date, losing microseconds).
-    for (const c of msg.columns) c.parser = identity;
     const columns = msg.columns.map((c) => ({ name: c.name, type: typeFromOid(c.typeOid, c.typeMod) }));
     const shape: RelationShape = {
       id: relationId(msg.relationOid),
@@ -275,29 +298,8 @@ export class PgChangeStream {
       columns,
       replicaIdentity: msg.replicaIdentity,
     };
-    const names = columns.map((c) => c.name);
-    const types = columns.map((c) => c.type);
     // A value that cannot be decoded (a json text jsonb cannot hold, …) is NULL in the row and
     // reported with it: only the views that read that column fail; the stream goes on.
-    const decode = (t: RawTuple): Decoded | null => {
-      const row = new Array<unknown>(names.length);
-      let poisoned: PoisonedValue[] | undefined;
-      for (let i = 0; i < names.length; i++) {
-        const raw = t[names[i]!];
-        if (raw === undefined) return null; // unchanged TOAST value we were not sent
-        if (raw === null) row[i] = null;
-        else {
-          try {
-            row[i] = decodeText(raw as string, types[i]!);
-          } catch (err) {
-            if (!(err instanceof SqlRuntimeError)) throw err;
-            row[i] = null;
-            (poisoned ??= []).push({ index: i, message: err.message });
-          }
-        }
-      }
-      return poisoned === undefined ? { row: row as Row } : { row: row as Row, poisoned };
-    };
-    this.shapes.set(msg.relationOid, { shape, decode });
+    this.shapes.set(msg.relationOid, { shape, types: columns.map((c) => c.type), reader: null, readsVersion: -1 });
   }
 }

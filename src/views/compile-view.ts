@@ -10,7 +10,7 @@
  * from them after a restart.
  */
 import { SqlError } from '../errors.ts';
-import { decodeText, outputText, rowKey, setCaseMapping } from '../values/index.ts';
+import { decodeText, escapeJsonString, outputText, renderJson, rowKey, setCaseMapping } from '../values/index.ts';
 import type { Row, Value } from '../values/types.ts';
 import { bindQuery, scalarSubqueries, type FromSource } from './bind-select.ts';
 import { withColumnUsage } from './bind.ts';
@@ -187,6 +187,10 @@ class InputStore {
     this.keyOf = sources.map((t) => {
       const cols = t.primaryKey.length > 0 ? t.primaryKey : t.columns.map((_, i) => i);
       const types = cols.map((i) => t.columns[i]!.type);
+      if (cols.length === 1) {
+        const [col, type] = [cols[0]!, types[0]!];
+        return (row: Row) => `[${renderJson(row[col] ?? null, type)}]`;
+      }
       return (row: Row) => rowKey(cols.map((i) => row[i] ?? null), types);
     });
   }
@@ -277,7 +281,12 @@ class InputStore {
 
   private encode(src: number, e: Counted): string {
     const cols = this.sources[src]!.columns;
-    return JSON.stringify([e.n, ...e.row.map((v, i) => (v === null ? null : outputText(v, cols[i]!.type)))]);
+    let out = `[${e.n}`;
+    for (let i = 0; i < cols.length; i++) {
+      const v = e.row[i] ?? null;
+      out += v === null ? ',null' : `,${escapeJsonString(outputText(v, cols[i]!.type))}`;
+    }
+    return `${out}]`;
   }
 }
 

@@ -47,9 +47,15 @@ export async function openSnapshot(url: string): Promise<SourceSnapshot> {
         await reader.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${cols} FROM ONLY ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
         const types = table.columns.map((c) => c.type);
         let total = 0;
+        const fetch = () => reader.query<string[]>({ text: `FETCH ${batchSize} FROM ${cursor}`, rowMode: 'array' });
+        // the next batch is asked for before this one is decoded and handed on: PostgreSQL reads
+        // it while this process works (at most one batch ahead)
+        let next = fetch();
         for (;;) {
-          const r = await reader.query<string[]>({ text: `FETCH ${batchSize} FROM ${cursor}`, rowMode: 'array' });
+          const r = await next;
           if (r.rows.length === 0) break;
+          next = r.rows.length < batchSize ? Promise.resolve({ rows: [] as string[][] } as unknown as typeof r) : fetch();
+          next.catch(() => {}); // awaited on the next turn; a failure there fails the read
           const rows: Row[] = new Array(r.rows.length);
           for (let i = 0; i < r.rows.length; i++) {
             const raw = r.rows[i]!;

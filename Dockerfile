@@ -11,4 +11,4 @@ COPY tsconfig.json ./
 ENV HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
 USER node
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]

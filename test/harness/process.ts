@@ -11,9 +11,9 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node --import tsx src/main.ts` with `env` (merged over a clean PORT=0 environment) and waits for it to listen. */
+/** Starts `node --max-semi-space-size=64 --import tsx src/main.ts` (as `npm start` does) with `env` (merged over a clean PORT=0 environment) and waits for it to listen. */
 export async function spawnServer(env: Record<string, string>, cwd = ROOT, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `${ROOT}/src/main.ts`], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...nodeArgs, '--import', 'tsx', `${ROOT}/src/main.ts`], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

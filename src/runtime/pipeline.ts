@@ -83,6 +83,8 @@ export interface ViewInfo extends Pick<StoredViewDef, 'name' | 'sql' | 'columns'
   readonly offsets: Readonly<Record<string, Readonly<Record<string, string>>>> | null;
 }
 
+/** Snapshot rows per fetch: measured fastest between 500 and 20,000 (a batch stays in the young generation). */
+const BACKFILL_BATCH = 2000;
 const MAX_INFLIGHT = 2000;
 /** View names appear in URLs and Redis hash tags ({v:NAME}): identifiers only. */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -522,7 +524,7 @@ export class Pipeline {
         }
       };
       apply(compiled.initialize());
-      await feedSnapshot(compiled, snap, kafka, this.opts.backfillBatch ?? 5000, async (d) => apply(d));
+      await feedSnapshot(compiled, snap, kafka, this.opts.backfillBatch ?? BACKFILL_BATCH, async (d) => apply(d));
       return { rows: [...out.values()], columns: compiled.columns, lsn: snap.position };
     } finally {
       await snap.close();
@@ -839,7 +841,7 @@ export class Pipeline {
       views: this.viewCatalog,
       store: this.opts.store,
       log: this.opts.log,
-      batch: this.opts.backfillBatch ?? 5000,
+      batch: this.opts.backfillBatch ?? BACKFILL_BATCH,
       alive,
     });
     if (point === null || !alive()) return;

@@ -58,6 +58,8 @@ export async function backfillView(v: ViewState, deps: BackfillDeps): Promise<Sn
   try {
     const position = snap.position;
     v.hold = position; // what ends at or before it is in the snapshot; what ends after is only in memory
+    v.snapshotAt = position;
+    if (v.buffer) v.buffer = v.buffer.filter((b) => !('endLsn' in b) || b.endLsn > position);
     const kafka = await deps.kafka.snapshot(compiled.sources);
     let estimated = 0;
     for (const t of compiled.sources) estimated += isKafka(t) ? kafka!.estimateRows(t) : await snap.estimateRows(t);

@@ -632,6 +632,7 @@ export class Pipeline {
     for (const c of tx.changes) relations.add(c.relation.id);
     for (const v of this.views.reading(relations)) {
       if (v.status === 'failed' || !v.mapper || tx.endLsn <= v.applied) continue;
+      if (v.status === 'backfilling' && v.snapshotAt !== null && tx.endLsn <= v.snapshotAt) continue; // in its snapshot
       const changes = v.mapper.changesFor(tx);
       if (!Array.isArray(changes)) {
         void this.failView(v, changes.error);
@@ -808,6 +809,7 @@ export class Pipeline {
   private startBackfill(v: ViewState): void {
     v.status = 'backfilling';
     v.buffer = [];
+    v.snapshotAt = null;
     v.liveFrom = null;
     v.backfill = { rowsDone: 0, rowsEstimated: 0, rowsPerSecond: 0 };
     // Hold the source from before the snapshot exists (S >= reflected) until the handoff lands.
@@ -873,6 +875,7 @@ export class Pipeline {
       if (p) commits.push(p);
     }
     v.buffer = null;
+    v.snapshotAt = null;
     v.backfill = null;
     const prev = this.chain;
     this.chain = Promise.all([prev, ...commits]).then((done) => {

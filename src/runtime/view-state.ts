@@ -29,6 +29,12 @@ export interface ViewState {
   logSeq: number;
   /** Transactions and Kafka batches for the view's relations that arrived while it was backfilling. */
   buffer: Buffered[] | null;
+  /**
+   * While backfilling, once its snapshot is open: the snapshot's position. Transactions ending at
+   * or before it are in the snapshot and are not buffered (a stream lagging behind a bulk load
+   * would otherwise hold all of it in memory until the handoff drops it).
+   */
+  snapshotAt: Position | null;
   backfill: { rowsDone: number; rowsEstimated: number; rowsPerSecond: number } | null;
   /** While backfilling: the source must not be acknowledged past this (it exists only in memory). */
   hold: Position | null;
@@ -52,7 +58,7 @@ export function newViewState(def: StoredViewDef, seq: number, lastToken: string 
   const [ms, n] = parseLogId(lastToken);
   return {
     def, compiled: null, mapper: null, status: 'failed', error,
-    applied: 0n, kafka: new Map(), kafkaCommitted: new Map(), logMs: ms, logSeq: n, liveFrom: null, buffer: null, backfill: null,
+    applied: 0n, kafka: new Map(), kafkaCommitted: new Map(), logMs: ms, logSeq: n, liveFrom: null, buffer: null, snapshotAt: null, backfill: null,
     hold: null, seq, lastToken, backfillFailures: 0, backfillGen: 0,
   };
 }

@@ -17,6 +17,8 @@ const MIN_SIG_DIGITS = 16;
 /** PostgreSQL's NUMERIC_MAX_DISPLAY_SCALE. */
 const MAX_DISPLAY_SCALE = 1000;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
 const POW10: bigint[] = [1n];
 /** 10^n as a bigint (cached for small n). */
 export function pow10(n: number): bigint {
@@ -55,13 +57,35 @@ function isSpace(c: number): boolean {
 
 /** An exact PostgreSQL numeric value. Immutable. */
 export class Decimal {
+  /**
+   * The unscaled value: a JS number while it is a safe integer (most are: no BigInt object per
+   * stored value, 24 bytes each), else a bigint; NaN, Infinity or -Infinity for the specials
+   * (no field of their own: 8 bytes less per value).
+   */
+  private readonly u: number | bigint;
+
   private constructor(
-    /** Unscaled value: the number is unscaled / 10^scale (0n for specials). */
-    readonly unscaled: bigint,
+    /** A safe integer as a number, or a bigint (kept as a number when it is safe); ignored for specials. */
+    unscaled: number | bigint,
     /** Display scale (digits after the decimal point), >= 0. */
     readonly scale: number,
-    private readonly special: Special,
-  ) {}
+    special: Special,
+  ) {
+    if (special !== FINITE) this.u = special === NAN ? NaN : special === PINF ? Infinity : -Infinity;
+    else this.u = typeof unscaled === 'number' || unscaled < MIN_SAFE || unscaled > MAX_SAFE ? unscaled : Number(unscaled);
+  }
+
+  private get special(): Special {
+    const u = this.u;
+    if (typeof u === 'bigint' || Number.isFinite(u)) return FINITE;
+    return u !== u ? NAN : u > 0 ? PINF : NINF;
+  }
+
+  /** Unscaled value: the number is unscaled / 10^scale (0n for specials). */
+  get unscaled(): bigint {
+    const u = this.u;
+    return typeof u === 'bigint' ? u : Number.isFinite(u) ? BigInt(u) : 0n;
+  }
 
   static readonly NaN = new Decimal(0n, 0, NAN);
   static readonly Infinity = new Decimal(0n, 0, PINF);
@@ -160,6 +184,11 @@ export class Decimal {
       if (eneg) exp = -exp;
     }
     let scale = fracDigits - exp;
+    // up to 15 digits a double holds the integer exactly: no bigint on the way
+    if (scale >= 0 && digits.length <= 15) {
+      const n = Number(digits);
+      return new Decimal(neg ? -n : n, scale, FINITE);
+    }
     let unscaled = BigInt(digits);
     if (scale < 0) {
       unscaled *= pow10(-scale);
@@ -186,7 +215,7 @@ export class Decimal {
 
   /** True for a finite zero (of any scale). */
   isZero(): boolean {
-    return this.special === FINITE && this.unscaled === 0n;
+    return this.special === FINITE && (this.u === 0 || this.u === 0n);
   }
 
   /** -1, 0 or 1 (NaN → NaN, like PostgreSQL's sign(NaN)). */
@@ -199,7 +228,7 @@ export class Decimal {
       case NINF:
         return -1;
       default:
-        return this.unscaled > 0n ? 1 : this.unscaled < 0n ? -1 : 0;
+        return this.u > 0 ? 1 : this.u < 0 ? -1 : 0;
     }
   }
 
@@ -211,6 +240,10 @@ export class Decimal {
   /** Sum; scale = max of the scales. Inf + -Inf = NaN. */
   add(o: Decimal): Decimal {
     if (this.special !== FINITE || o.special !== FINITE) return addSpecial(this.special, o.special);
+    if (typeof this.u === 'number' && typeof o.u === 'number' && this.scale === o.scale) {
+      const r = this.u + o.u;
+      if (Number.isSafeInteger(r)) return new Decimal(r, this.scale, FINITE);
+    }
     const s = Math.max(this.scale, o.scale);
     return new Decimal(this.rescaledUp(s) + o.rescaledUp(s), s, FINITE);
   }
@@ -349,7 +382,8 @@ export class Decimal {
       const rb = specialRank(o.special);
       return ra < rb ? -1 : ra > rb ? 1 : 0;
     }
-    if (this.scale === o.scale) return this.unscaled < o.unscaled ? -1 : this.unscaled > o.unscaled ? 1 : 0;
+    // number and bigint compare exactly with < and >
+    if (this.scale === o.scale) return this.u < o.u ? -1 : this.u > o.u ? 1 : 0;
     const s = Math.max(this.scale, o.scale);
     const a = this.rescaledUp(s);
     const b = o.rescaledUp(s);
@@ -384,7 +418,7 @@ export class Decimal {
       case NINF:
         return -Infinity;
       default:
-        return this.scale === 0 ? Number(this.unscaled) : Number(this.toString());
+        return this.scale === 0 ? Number(this.u) : Number(this.toString());
     }
   }
 
@@ -398,9 +432,10 @@ export class Decimal {
       case NINF:
         return '-Infinity';
     }
-    if (this.scale === 0) return this.unscaled.toString();
-    const neg = this.unscaled < 0n;
-    let s = (neg ? -this.unscaled : this.unscaled).toString();
+    const u = this.u;
+    if (this.scale === 0) return String(u);
+    const neg = u < 0;
+    let s = String(neg ? -u : u);
     if (s.length <= this.scale) s = '0'.repeat(this.scale - s.length + 1) + s;
     const p = s.length - this.scale;
     return (neg ? '-' : '') + s.slice(0, p) + '.' + s.slice(p);

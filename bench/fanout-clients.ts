@@ -1,6 +1,6 @@
 /**
  * The subscriber side of bench/fanout.ts, in a process of its own: opens N
- * WebSocket subscriptions to one view (optionally each with `tenant = k`),
+ * WebSocket subscriptions to one view, or round-robin to several (FANOUT_VIEW=a,b,…; optionally each with `tenant = k`),
  * says `{"ready":…}` on stdout once every one has its snapshot, then records,
  * for every diff it receives, the time since the row's `sent` stamp (µs since
  * the epoch, written by the load generator just before its INSERT). On a
@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 
 const url = process.env.FANOUT_URL!;
-const view = process.env.FANOUT_VIEW!;
+const views = process.env.FANOUT_VIEW!.split(',');
 const n = Number(process.env.FANOUT_N);
 const filtered = process.env.FANOUT_FILTER === 'tenant';
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
@@ -26,7 +26,7 @@ const started = performance.now();
 function open(i: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const q = filtered ? `?where=${encodeURIComponent(`tenant = ${i}`)}` : '';
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/views/${view}/subscribe${q}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/views/${views[i % views.length]}/subscribe${q}`, { perMessageDeflate: false });
     sockets.push(ws);
     let isReady = false;
     ws.on('message', (data) => {

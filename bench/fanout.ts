@@ -5,23 +5,18 @@
  * subscribers in another (bench/fanout-clients.ts), the load generator here:
  * single-row INSERTs at a steady rate, each stamped with the time it was sent,
  * so a latency is INSERT + COMMIT + replication + view + Redis + fan-out + the
- * socket. Writes bench/results-fanout.json and re-renders bench/RESULTS.md.
- * `npm run bench -- fanout` (in the default set).
+ * socket. Also 20 views on one table at 1,000 tx/s, a subscriber on each. Writes
+ * bench/results/fanout.json. `npm run bench -- fanout` (in the default set).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
 import { spawnServer } from '../test/harness/process.ts';
 import { startServices } from '../test/harness/services.ts';
-import { envInt, postView, say, waitLsn, writeFanoutResults, type Results } from './lib.ts';
+import { freshId, nowUs, steadyInserts, subscriberProcess } from './subscribers.ts';
+import { envInt, postView, say, waitLsn, writeResults, type Aim, type Comparison, type Results } from './lib.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const cpuSeconds = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
@@ -29,8 +24,9 @@ const cpuSeconds = (pid: number) => {
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 const SECONDS = envInt('BENCH_FANOUT_SECONDS', 10);
-/** Which scenarios run (BENCH_FANOUT=one,1k,10k,10k-slow,tenants; all by default). */
-const ONLY = new Set((process.env.BENCH_FANOUT ?? 'one,1k,10k-slow,10k,tenants').split(','));
+/** Which scenarios run (BENCH_FANOUT=one,views20,1k,10k,10k-slow,tenants; all by default). */
+const ONLY = new Set((process.env.BENCH_FANOUT ?? 'one,views20,1k,10k-slow,10k,tenants').split(','));
+const VIEWS20 = 20;
 const results: Results = {};
 const services = await startServices();
 const pool = new pg.Pool({ connectionString: services.pg.url, max: 8 });
@@ -38,25 +34,10 @@ pool.on('error', () => {}); // idle connections are terminated when PostgreSQL s
 // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
 const server = await spawnServer({ DATABASE_URL: services.pg.url, REDIS_URL: services.redis.url }, undefined, (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
 const pid = server.child.pid!;
-let nextId = 1;
-
-/** A subscriber process with `n` subscriptions; resolves once all are ready. */
-async function clients(view: string, n: number, filter: 'none' | 'tenant', url = server.url) {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/bench/fanout-clients.ts`], {
-    env: { ...process.env, FANOUT_URL: url, FANOUT_VIEW: view, FANOUT_N: String(n), FANOUT_FILTER: filter },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const first = JSON.parse((await lines.next()).value as string) as { ready: number; connectMs: number };
-  return {
-    ...first,
-    pid: child.pid!,
-    async report(): Promise<{ deliveries: number; p50: number | null; p99: number | null; max: number | null }> {
-      child.stdin!.write('report\n');
-      return JSON.parse((await lines.next()).value as string);
-    },
-  };
-}
+/** A subscriber process on this bench's server (or on `url`). */
+const clients = (view: string, n: number, filter: 'none' | 'tenant', url = server.url) => subscriberProcess(url, view, n, filter);
+/** Steady single-row INSERTs into `table`, waited for on `view`. */
+const load = (table: string, rate: number, seconds: number, tenant: (i: number) => number, view = `${table}_v`) => steadyInserts(pool, server.url, table, view, rate, seconds, tenant);
 
 /**
  * The reference: a bare `ws` server (in this process) that sends each of its sockets the same
@@ -73,7 +54,8 @@ async function rawFanout(n: number, rate: number, seconds: number): Promise<{ de
   for (let i = 0; i < rate * seconds; i++) {
     const wait = t0 + (i * 1000) / rate - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const frame = Buffer.from(`{"type":"diff","lsn":"0/${(i + 1).toString(16)}","token":"${i + 1}-0.0123abcd","changes":[{"op":"insert","key":"[${nextId}]","row":{"id":${nextId++},"tenant":${i % 100},"sent":${nowUs()}}}]}`);
+    const id = freshId();
+    const frame = Buffer.from(`{"type":"diff","lsn":"0/${(i + 1).toString(16)}","token":"${i + 1}-0.0123abcd","changes":[{"op":"insert","key":"[${id}]","row":{"id":${id},"tenant":${i % 100},"sent":${nowUs()}}}]}`);
     for (const ws of wss.clients) ws.send(frame, { binary: false });
   }
   await new Promise((r) => setTimeout(r, 300));
@@ -81,28 +63,6 @@ async function rawFanout(n: number, rate: number, seconds: number): Promise<{ de
   const r = await c.report();
   wss.close();
   return { deliveries: r.deliveries, p50: r.p50, p99: r.p99, cpu: (used.user + used.system) / 1e6 };
-}
-
-/** Single-row INSERTs at `rate` per second for `seconds`; tenants from `tenant(i)`. The rate achieved. */
-async function load(table: string, rate: number, seconds: number, tenant: (i: number) => number): Promise<number> {
-  const total = Math.round(rate * seconds);
-  const t0 = performance.now();
-  const inflight: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const id = nextId++;
-    inflight.push(pool.query(`INSERT INTO ${table} VALUES ($1, $2, $3)`, [id, tenant(i), nowUs()]));
-    if (inflight.length >= 64) await Promise.all(inflight.splice(0));
-  }
-  await Promise.all(inflight);
-  const secs = (performance.now() - t0) / 1000;
-  // let the last diffs arrive
-  const lsn = (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
-  await waitLsn(server.url, `${table}_v`, lsn);
-  await new Promise((r) => setTimeout(r, 300));
-  return Math.round(total / secs);
 }
 
 try {
@@ -113,6 +73,11 @@ try {
     await db.query(`CREATE TABLE ${t} (id bigint PRIMARY KEY, tenant int NOT NULL, sent bigint NOT NULL)`);
     await postView(server.url, `CREATE MATERIALIZED VIEW ${t}_v AS SELECT id, tenant, sent FROM ${t}`);
     await waitLsn(server.url, `${t}_v`, '');
+  }
+  await db.query('CREATE TABLE fan_20 (id bigint PRIMARY KEY, tenant int NOT NULL, sent bigint NOT NULL)');
+  for (let i = 0; i < VIEWS20; i++) {
+    await postView(server.url, `CREATE MATERIALIZED VIEW fan_20_v${i} AS SELECT id, tenant, sent, ${i} AS copy FROM fan_20`);
+    await waitLsn(server.url, `fan_20_v${i}`, '');
   }
   db.release();
 
@@ -132,6 +97,20 @@ try {
     results.tenant_filters_p99_ms = r.p99 ?? 'none';
     results.tenant_filters_server_bytes_per_subscriber = Math.round((after - before) / n);
     say(`${n} subscribers with distinct tenant filters, ${achieved} tx/s (each reaching one): ${r.deliveries} deliveries, p50 ${r.p50} ms, p99 ${r.p99} ms; server RSS +${Math.round((after - before) / n)} B per subscriber`);
+  }
+
+  if (ONLY.has('views20')) {
+    const names = Array.from({ length: VIEWS20 }, (_, i) => `fan_20_v${i}`);
+    const c = await clients(names.join(','), VIEWS20, 'none');
+    const seconds = Math.min(SECONDS, 5);
+    const achieved = await load('fan_20', 1000, seconds, (i) => i % 100, names[VIEWS20 - 1]);
+    const r = await c.report();
+    results.views20_tx_per_s = achieved;
+    results.views20_deliveries = r.deliveries;
+    results.views20_p50_ms = r.p50 ?? 'none';
+    results.views20_p99_ms = r.p99 ?? 'none';
+    results.views20_max_ms = r.max ?? 'none';
+    say(`${VIEWS20} views on one table, a subscriber on each, ${achieved} tx/s for ${seconds} s: ${r.deliveries} deliveries, commit → delivery p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
   }
 
   for (const [name, n, rate, table] of [
@@ -171,10 +150,39 @@ try {
     say(`${n} subscriber(s), ${achieved} tx/s for ${seconds} s: ${r.deliveries} deliveries, commit → delivery p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms${n >= 10_000 ? `; server RSS +${Math.round((after - before) / n)} B per subscriber` : ''} (connected in ${c.connectMs} ms; CPU: server ${cpu[0]!.toFixed(1)} s, subscriber process ${cpu[1]!.toFixed(1)} s)`);
   }
 
-  results.machine = `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`;
-  results.date = new Date().toISOString();
-  await writeFanoutResults(results);
-  say('written to bench/results-fanout.json and bench/RESULTS.md');
+  const f = results as Record<string, number>;
+  const lat = (tag: string) => `p50 ${f[`${tag}_p50_ms`]} ms, p99 ${f[`${tag}_p99_ms`]} ms`;
+  const comparisons: Comparison[] = [];
+  const aims: Aim[] = [];
+  if (f.one_subscriber_p99_ms !== undefined) comparisons.push({ scenario: '1 subscriber, 1,000 tx/s', deltaview: lat('one_subscriber'), reference: '', ratio: '' });
+  if (f.views20_p99_ms !== undefined) {
+    comparisons.push({ scenario: `${VIEWS20} views on one table, a subscriber on each, 1,000 tx/s (${VIEWS20},000 deliveries/s)`, deltaview: lat('views20'), reference: '', ratio: '' });
+    aims.push({ what: `commit → WebSocket diff p99 at 1,000 tx/s with ${VIEWS20} views on the same table`, value: f.views20_p99_ms, unit: 'ms', reference: `p50 ${f.views20_p50_ms} ms`, op: '<=', target: 5 });
+  }
+  for (const [n, rate] of [[1000, 50], [10_000, 2], [10_000, 10]] as const) {
+    const tag = `subs_${n}_at_${rate}_tx_per_s`;
+    if (f[`${tag}_p99_ms`] === undefined) continue;
+    comparisons.push({
+      scenario: `${n.toLocaleString('en-US')} subscribers, ${rate} tx/s (${(n * rate).toLocaleString('en-US')} deliveries/s)`,
+      deltaview: lat(tag),
+      reference: `a bare ws server sending frames of the same size: ${lat(`${tag}_raw_ws`)}`,
+      ratio: typeof f[`${tag}_raw_ws_p99_ms`] === 'number' && typeof f[`${tag}_p99_ms`] === 'number' ? `${(f[`${tag}_p99_ms`]! / f[`${tag}_raw_ws_p99_ms`]!).toFixed(2)}× the bare server's p99` : '',
+    });
+  }
+  if (typeof f.subs_10000_at_2_tx_per_s_p99_ms === 'number') aims.push({ what: 'commit → delivery p99 with 10,000 subscribers of one view', value: f.subs_10000_at_2_tx_per_s_p99_ms, unit: 'ms', reference: `a bare ws server: p99 ${f.subs_10000_at_2_tx_per_s_raw_ws_p99_ms} ms`, op: '<=', target: 100 });
+  if (f.tenant_filters_p99_ms !== undefined) comparisons.push({ scenario: `${f.tenant_filters_subscribers} subscribers with distinct tenant = k filters, ${f.tenant_filters_tx_per_s} tx/s (each reaching one)`, deltaview: `${lat('tenant_filters')}; server RSS +${f.tenant_filters_server_bytes_per_subscriber} B per subscriber`, reference: '', ratio: '' });
+  await writeResults(
+    {
+      scenario: 'fanout',
+      what: 'Subscribers of one view and 20 views on one table, commit → delivery, beside a bare ws server',
+      command: 'npm run bench -- fanout',
+      parameters: { seconds: SECONDS, scenarios: [...ONLY].join(','), views: VIEWS20 },
+      figures: results,
+      comparisons,
+      aims,
+    },
+    services.pg.url,
+  );
 } finally {
   await server.kill('SIGTERM');
   await pool.end().catch(() => {});

@@ -5,17 +5,15 @@
  *     (min_lsn answering at the current position);
  *  3. Redis losing its data (restarted empty) under that server: time until every view is
  *     running and reflects the current position again.
- * Each result is checked against PostgreSQL (row counts and sums). Writes bench/results-faults.json
- * and re-renders bench/RESULTS.md. `npm run bench -- faults` (BENCH_FAULTS_ROWS=10000000 by
+ * Each result is checked against PostgreSQL (row counts and sums). Writes bench/results/faults.json. `npm run bench -- faults` (BENCH_FAULTS_ROWS=10000000 by
  * default; not in the default set: it takes about five minutes).
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import pg from 'pg';
 import { startRedisServer, type RunningRedis } from '../src/services/redis-server.ts';
 import { spawnServer, type ServerProcess } from '../test/harness/process.ts';
 import { startServices } from '../test/harness/services.ts';
-import { envInt, lsnNow, postView, say, waitLsn, writeFaultResults, type Results } from './lib.ts';
+import { envInt, lsnNow, postView, say, waitLsn, writeResults, type Results } from './lib.ts';
 
 const ROWS = envInt('BENCH_FAULTS_ROWS', 10_000_000);
 const JOIN_ROWS = envInt('BENCH_FAULTS_JOIN_ROWS', 1_000_000);
@@ -137,10 +135,23 @@ try {
   results.redis_loss_to_correct_seconds = Number(lossSecs.toFixed(1));
   say(`Redis restarted empty under the server: every view (a ${JOIN_ROWS}-row join and an aggregate) rebuilt and at the current position ${lossSecs.toFixed(1)} s later`);
 
-  results.machine = `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`;
-  results.date = new Date().toISOString();
-  await writeFaultResults(results);
-  say('written to bench/results-faults.json and bench/RESULTS.md');
+  const f = results as Record<string, number>;
+  const int = (x: number) => Math.round(x).toLocaleString('en-US');
+  await writeResults(
+    {
+      scenario: 'faults',
+      what: 'Faults at scale: a 10M-row backfill under writes, kill -9 and Redis loss with 1M-row join state',
+      command: 'npm run bench -- faults',
+      parameters: { backfill_rows: ROWS, join_rows: JOIN_ROWS },
+      figures: results,
+      comparisons: [
+        { scenario: `backfill of a view over a ${int(ROWS)}-row table while single-row updates go on (server in its own process)`, deltaview: `${f.backfill_seconds} s (${int(f.backfill_rows_per_s!)} rows/s), ${int(f.backfill_concurrent_updates!)} updates meanwhile`, reference: `server RSS ${f.backfill_server_rss_before_mb} MB before, peak ${f.backfill_server_peak_rss_mb} MB`, ratio: '' },
+        { scenario: `kill -9 of a server holding a ${int(JOIN_ROWS)}-row join view and an aggregate over it`, deltaview: `serving again (min_lsn answered at the current position) ${f.kill9_to_serving_seconds} s after the restart`, reference: '', ratio: '' },
+        { scenario: 'Redis restarted empty under that server', deltaview: `every view rebuilt and current ${f.redis_loss_to_correct_seconds} s later`, reference: '', ratio: '' },
+      ],
+    },
+    services.pg.url,
+  );
 } finally {
   await server?.kill('SIGTERM');
   await db.end().catch(() => {});

@@ -1,7 +1,6 @@
 /**
  * `npm run bench -- joins`: the join and aggregate benchmarks, each deltaview
- * figure beside a reference measured in the same run. Writes bench/results-joins.json and
- * re-renders bench/RESULTS.md.
+ * figure beside a reference measured in the same run. Writes bench/results/joins.json.
  *
  *  1. engine, same process: region totals over orders ⋈ customers, deltaview's CompiledView vs
  *     @electric-sql/d2ts on one workload (bench/engine-joins.ts, one child process per system
@@ -31,7 +30,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -39,7 +37,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
 import type { EngineResult } from './engine-joins.ts';
-import { allRows, dropSlot, envInt, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeJoinResults, type Comparison, type Results } from './lib.ts';
+import { allRows, dropSlot, envInt, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeResults, type Aim, type Comparison, type Results } from './lib.ts';
 
 const JOIN_ORDERS = envInt('BENCH_JOIN_ORDERS', 100_000);
 const JOIN_TXNS = envInt('BENCH_JOIN_TXNS', 100);
@@ -506,10 +504,23 @@ try {
   await server.stop();
   server = null;
 
-  figures.machine = `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`;
-  figures.date = new Date().toISOString();
-  await writeJoinResults({ comparisons, figures });
-  say('written to bench/results-joins.json and bench/RESULTS.md');
+  const f = figures as Record<string, number>;
+  const aims: Aim[] = [];
+  if (f.bulk_join_vs_raw_drain !== undefined) aims.push({ what: 'bulk changes through a 2-way join + aggregate, beside the raw drain', value: f.bulk_join_vs_raw_drain, unit: 'x', reference: `raw drain ${fmt(f.bulk_raw_drain_rows_per_s!)} rows/s`, op: '>=', target: 0.4 });
+  if (f.engine_deltaview_vs_d2ts_heap_per_row !== undefined) aims.push({ what: 'operator state bytes per stored row, beside d2ts on the same join', value: f.engine_deltaview_vs_d2ts_heap_per_row, unit: 'x', reference: `d2ts ${f.engine_d2ts_heap_bytes_per_row} B/row`, op: '<=', target: 0.25 });
+  if (f.join4_refresh_vs_deltaview_catchup_txn !== undefined) aims.push({ what: '4-way join + aggregate: REFRESH MATERIALIZED VIEW beside a transaction of 0.1% of the rows (catch-up)', value: f.join4_refresh_vs_deltaview_catchup_txn, unit: 'x', reference: `REFRESH ${f.join4_pg_refresh_ms_mean} ms`, op: '>=', target: 100 });
+  await writeResults(
+    {
+      scenario: 'joins',
+      what: 'Joins and aggregates beside d2ts, REFRESH MATERIALIZED VIEW and the raw drain',
+      command: 'npm run bench -- joins',
+      parameters: { join_orders: JOIN_ORDERS, join_txns: JOIN_TXNS, catchup_txns: CATCHUP_TXNS, customers: CUSTOMERS, bulk_rows: ROWS, restart_rows: BACKFILL_ROWS, topk_rows: TOPK_ROWS, topk_updates: TOPK_UPDATES },
+      figures,
+      comparisons,
+      aims,
+    },
+    services.pg.url,
+  );
 } finally {
   await server?.stop().catch(() => {});
   await db.end().catch(() => {});

@@ -2,7 +2,7 @@
  * `npm run bench -- kafka`: messages from an append topic through an
  * aggregate view, beside the raw kafkajs consume rate of the same messages on
  * the same broker (the test broker: librdkafka's mock cluster) in the same run.
- * Writes bench/results-kafka.json and re-renders bench/RESULTS.md.
+ * Writes bench/results/kafka.json.
  *
  *  1. raw: a kafkajs consumer (fresh group, from the earliest offset) that only counts messages
  *  2. live catch-up: the server is stopped, the messages are produced, the server starts and its
@@ -15,7 +15,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
-import { envInt, launcher, postView, round, say, writeKafkaResults, type Results } from './lib.ts';
+import { envInt, launcher, postView, round, say, writeResults, type Results } from './lib.ts';
 
 const N = envInt('BENCH_KAFKA_MESSAGES', 200_000);
 const PARTITIONS = 8;
@@ -150,11 +150,22 @@ try {
   say(`aggregate view backfill (first message read → running): ${N} messages in ${backfillSecs.toFixed(2)} s = ${results.aggregate_view_backfill_msgs_per_s} msgs/s (${results.aggregate_view_backfill_vs_raw}× raw)`);
   await server.stop();
 
-  results.messages = N;
-  results.partitions = PARTITIONS;
-  results.date = new Date().toISOString();
-  await writeKafkaResults(results);
-  say('written to bench/results-kafka.json and bench/RESULTS.md');
+  const fig = results as Record<string, number>;
+  const int = (x: number) => Math.round(x).toLocaleString('en-US');
+  await writeResults(
+    {
+      scenario: 'kafka',
+      what: 'An append topic through an aggregate view, beside raw kafkajs',
+      command: 'npm run bench -- kafka',
+      parameters: { messages: N, partitions: PARTITIONS },
+      figures: results,
+      comparisons: [
+        { scenario: `${int(N)} JSON messages of an append topic (${PARTITIONS} partitions, test broker) through an aggregate view (count, sum(numeric), max(timestamptz) by auction), catch-up from stored offsets after a restart`, deltaview: `${int(fig.aggregate_view_live_msgs_per_s!)} msgs/s (a second view's backfill: ${int(fig.aggregate_view_backfill_msgs_per_s!)} msgs/s)`, reference: `a kafkajs consumer that only counts the same messages: ${int(fig.raw_kafkajs_consume_msgs_per_s!)} msgs/s`, ratio: `${fig.aggregate_view_live_vs_raw}×` },
+      ],
+      aims: [{ what: 'Kafka append → aggregate, beside raw kafkajs consume', value: fig.aggregate_view_live_vs_raw!, unit: 'x', reference: `kafkajs ${int(fig.raw_kafkajs_consume_msgs_per_s!)} msgs/s`, op: '>=', target: 0.5 }],
+    },
+    services.pg.url,
+  );
 } finally {
   await services.stop();
 }

@@ -2,13 +2,17 @@
  * Helpers shared by the benchmarks (bench/run.ts, bench/joins.ts, bench/engine-joins.ts, bench/kafka.ts):
  * environment sizes, a seeded PRNG, in-memory table shapes for compileView, the raw
  * pg-logical-replication drain that deltaview's rates are compared with, a deltaview
- * server launcher with its HTTP calls, and the results files (bench/results.json,
- * bench/results-joins.json, bench/results-kafka.json, and bench/RESULTS.md rendered from them).
+ * server launcher with its HTTP calls, and the results files (bench/results/<scenario>.json, from
+ * which bench/report.ts renders bench/RESULTS.md, the README's tables and the plots).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { startServer, type RunningServer } from '../src/server/server.ts';
+import { RESULTS_DIR, renderReport, type Figures, type ResultsFile } from './report.ts';
 
 /** Prints one line of the bench's report. */
 export const say = (m: string): void => {
@@ -106,95 +110,65 @@ export async function allRows(base: string, view: string, lsn: string): Promise<
 }
 
 /** Flat figures of one results file: name → number or text. */
-export type Results = Record<string, number | string>;
+export type Results = Figures;
+export type { Aim, Comparison, Series } from './report.ts';
 
-/** One line of a comparison table: a deltaview figure beside its reference, measured in the same run. */
-export interface Comparison {
-  readonly scenario: string;
-  readonly deltaview: string;
-  readonly reference: string;
-  readonly ratio: string;
-}
+/** What a scenario measured; writeResults adds the date, the machine and the versions. */
+export type ScenarioResults = Omit<ResultsFile, 'date' | 'machine' | 'versions' | 'comparisons' | 'aims' | 'series'> &
+  Partial<Pick<ResultsFile, 'comparisons' | 'aims' | 'series'>>;
 
-/** Contents of bench/results-joins.json: the comparisons and every figure behind them. */
-export interface JoinResults {
-  readonly comparisons: readonly Comparison[];
-  readonly figures: Results;
-}
-
-const RESULTS_JSON = new URL('./results.json', import.meta.url);
-const JOINS_JSON = new URL('./results-joins.json', import.meta.url);
-const KAFKA_JSON = new URL('./results-kafka.json', import.meta.url);
-const FANOUT_JSON = new URL('./results-fanout.json', import.meta.url);
-const FAULTS_JSON = new URL('./results-faults.json', import.meta.url);
-const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
-
-async function readJson(url: URL): Promise<unknown> {
+const pkgVersion = (name: string): string => {
   try {
-    return JSON.parse(await readFile(url, 'utf8')) as unknown;
+    return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
-    return null;
+    return '?';
   }
+};
+
+/** The machine, as the results files describe it. */
+export function machine(): string {
+  return `${cpus().length} cores, ${cpus()[0]?.model.trim() ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}`;
 }
 
-/** Writes bench/results.json (bench/run.ts's figures) and re-renders bench/RESULTS.md. */
-export function writeBaseResults(results: Results): Promise<void> {
-  return writeResults(RESULTS_JSON, results);
+/** Versions of what the figures depend on: Node, PostgreSQL (asked), Redis, the libraries, deltaview. */
+export async function versions(pgUrl: string): Promise<Record<string, string>> {
+  const db = new pg.Client({ connectionString: pgUrl });
+  await db.connect();
+  const server = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  await db.end();
+  const redis = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
+  const own = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return {
+    deltaview: own,
+    node: process.version,
+    postgresql: server,
+    redis,
+    'pg-logical-replication': pkgVersion('pg-logical-replication'),
+    kafkajs: pkgVersion('kafkajs'),
+    'redis (client)': pkgVersion('redis'),
+    ws: pkgVersion('ws'),
+  };
 }
 
-/** Writes bench/results-kafka.json (bench/kafka.ts's figures) and re-renders bench/RESULTS.md. */
-export function writeKafkaResults(results: Results): Promise<void> {
-  return writeResults(KAFKA_JSON, results);
-}
-
-/** Writes bench/results-fanout.json (bench/fanout.ts's figures) and re-renders bench/RESULTS.md. */
-export function writeFanoutResults(results: Results): Promise<void> {
-  return writeResults(FANOUT_JSON, results);
-}
-
-/** Writes bench/results-faults.json (bench/faults.ts's figures) and re-renders bench/RESULTS.md. */
-export function writeFaultResults(results: Results): Promise<void> {
-  return writeResults(FAULTS_JSON, results);
-}
-
-/** Writes bench/results-joins.json (bench/joins.ts's figures) and re-renders bench/RESULTS.md. */
-export function writeJoinResults(results: JoinResults): Promise<void> {
-  return writeResults(JOINS_JSON, results);
-}
-
-/** Writes one results file and re-renders bench/RESULTS.md from all of them. */
-async function writeResults(file: URL, results: unknown): Promise<void> {
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  await renderResultsMd();
-}
-
-const cell = (s: string | number) => String(s).replace(/\|/g, '\\|');
-const kvTable = (r: Results) => ['| measure | value |', '| --- | --- |', ...Object.entries(r).map(([k, v]) => `| ${k} | ${cell(v)} |`)].join('\n');
-
-/** bench/RESULTS.md from whichever of the two results files exist. */
-async function renderResultsMd(): Promise<void> {
-  const base = (await readJson(RESULTS_JSON)) as Results | null;
-  const joins = (await readJson(JOINS_JSON)) as JoinResults | null;
-  const kafka = (await readJson(KAFKA_JSON)) as Results | null;
-  const fanout = (await readJson(FANOUT_JSON)) as Results | null;
-  const faults = (await readJson(FAULTS_JSON)) as Results | null;
-  const parts = ['# Benchmark results (npm run bench)\n'];
-  if (base !== null) parts.push('## Filter views, backfill, Redis, latency (bench/run.ts → bench/results.json)\n', kvTable(base), '');
-  if (joins !== null) {
-    parts.push(
-      '## Joins and aggregates (bench/joins.ts → bench/results-joins.json)\n',
-      '| scenario | deltaview | reference, same run | ratio |',
-      '| --- | --- | --- | --- |',
-      ...joins.comparisons.map((c) => `| ${cell(c.scenario)} | ${cell(c.deltaview)} | ${cell(c.reference)} | ${cell(c.ratio)} |`),
-      '',
-      kvTable(joins.figures),
-      '',
-    );
-  }
-  if (kafka !== null) parts.push('## Kafka: an append topic through an aggregate view (bench/kafka.ts → bench/results-kafka.json)\n', kvTable(kafka), '');
-  if (fanout !== null) parts.push('## Fan-out: subscribers of one view, commit → delivery (bench/fanout.ts → bench/results-fanout.json)\n', kvTable(fanout), '');
-  if (faults !== null) parts.push('## Faults at scale: a 10M-row backfill, kill -9 and Redis loss with 1M-row join state (bench/faults.ts → bench/results-faults.json)\n', kvTable(faults), '');
-  await writeFile(RESULTS_MD, `${parts.join('\n')}\n`);
+/** Writes bench/results/<scenario>.json and re-renders the report (RESULTS.md, README tables, plots). */
+export async function writeResults(r: ScenarioResults, pgUrl: string): Promise<void> {
+  const file: ResultsFile = {
+    scenario: r.scenario,
+    what: r.what,
+    command: r.command,
+    date: new Date().toISOString(),
+    machine: machine(),
+    versions: await versions(pgUrl),
+    parameters: r.parameters,
+    figures: r.figures,
+    comparisons: r.comparisons ?? [],
+    aims: r.aims ?? [],
+    series: r.series ?? [],
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(new URL(`${r.scenario}.json`, RESULTS_DIR), `${JSON.stringify(file, null, 2)}\n`);
+  await renderReport();
+  say(`written to bench/results/${r.scenario}.json; bench/RESULTS.md, the README's tables and plots re-rendered`);
 }
 
 /** Drops a replication slot once the walsender of a finished drain has let go of it (that exit is asynchronous). */

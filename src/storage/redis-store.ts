@@ -256,46 +256,57 @@ export class RedisStore {
    * `seq` is the view's commit sequence number (StoredViewMeta.seq, then +1 per commit issued).
    * A transaction already applied (a replay) changes nothing and resolves to its stored log entry;
    * null when there is none, when only operator state changed, or when the view is gone. Rejects when `seq` does not follow the stored one.
+   * Commits of one view issued while an earlier one is on its way are sent together, in order, in
+   * one script call when that one returns (each still its own commit): under load, round trips and
+   * script calls stop growing with the transactions.
    */
-  async commit(name: string, lsn: bigint, seq: number, delta: ViewDelta, kafka?: KafkaCommit): Promise<CommitResult | null> {
-    const k = viewKeys(name);
+  commit(name: string, lsn: bigint, seq: number, delta: ViewDelta, kafka?: KafkaCommit): Promise<CommitResult | null> {
     const rendered = renderChanges(delta);
-    const ins: string[] = [];
-    const upd: string[] = [];
-    const del: string[] = [];
-    for (const c of delta.changes) {
-      if (c.op === 'insert') ins.push(c.key, c.row);
-      else if (c.op === 'update') upd.push(c.key, c.row);
-      else del.push(c.key);
+    const segment = commitSegment(lsn, seq, delta, rendered, kafka);
+    return new Promise<CommitResult | null>((resolve, reject) => {
+      let q = this.commitQueues.get(name);
+      if (q === undefined) {
+        q = { pending: [], busy: false };
+        this.commitQueues.set(name, q);
+      }
+      q.pending.push({ name, lsn, seq, rendered, segment, resolve, reject });
+      if (!q.busy) this.sendCommits(name, q);
+    });
+  }
+
+  private readonly commitQueues = new Map<string, CommitQueue>();
+
+  /** Sends the view's queued commits (up to a bound) in one script call; the rest when it returns. */
+  private sendCommits(name: string, q: CommitQueue): void {
+    const batch: QueuedCommit[] = [];
+    let size = 0;
+    while (q.pending.length > 0 && batch.length < MAX_COMMITS_PER_CALL && (batch.length === 0 || size + q.pending[0]!.segment.length <= MAX_ARGS_PER_CALL)) {
+      const c = q.pending.shift()!;
+      size += c.segment.length;
+      batch.push(c);
     }
-    const stateSet: string[] = [];
-    const stateDel: string[] = [];
-    for (const s of delta.state) {
-      if (s.value === null) stateDel.push(s.field);
-      else stateSet.push(s.field, s.value);
+    if (batch.length === 0) {
+      this.commitQueues.delete(name);
+      return;
     }
-    const args: string[] = [
-      hex(lsn),
-      kafka?.logId ?? `${lsn}-0`,
-      delta.reset ? '1' : '0',
-      String(LOG_MAX),
-      rendered,
-      String(seq),
-      String(ins.length / 2),
-      kafka === undefined ? '' : kafkaField(kafka.source, kafka.partition),
-      kafka === undefined ? '' : hex(kafka.nextOffset),
-      String(upd.length / 2),
-      String(del.length),
-      String(stateSet.length / 2),
-    ];
-    for (const part of [ins, upd, del, stateSet, stateDel]) for (const a of part) args.push(a);
-    const r = await this.evalsha<[string, string, string, string?] | null | 'gone' | 'gap' | 'state'>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args);
-    if (r === 'gone') throw new StorageLostError(`view ${name} is not running in storage: its state was lost (or the view was deleted meanwhile)`);
-    if (r === null || r === 'state') return null;
-    if (r === 'gap') throw new Error(`commit ${seq} of view ${name} at ${lsn} is out of sequence: an earlier commit was lost`);
-    if (r[3] === 'replay') return { token: r[0], prev: r[1], changes: r[2], replay: true };
-    const body = r[2] === '' ? rendered : rendered === '' ? r[2] : `${r[2]},${rendered}`;
-    return { token: r[0], prev: r[1], changes: `[${body}]`, replay: false };
+    q.busy = true;
+    const args: string[] = [String(batch.length)];
+    for (const c of batch) for (const a of c.segment) args.push(a);
+    const k = viewKeys(name);
+    this.evalsha<CommitReply[]>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args).then(
+      (replies) => {
+        batch.forEach((c, i) => settleCommit(c, replies[i] ?? null));
+        q.busy = false;
+        this.sendCommits(name, q);
+      },
+      (err: unknown) => {
+        // the connection failed under these commits: the ones queued behind them would only be
+        // refused as out of sequence, so they fail with them
+        for (const c of [...batch, ...q.pending.splice(0)]) c.reject(err);
+        q.busy = false;
+        this.commitQueues.delete(name);
+      },
+    );
   }
 
   // ---- reads ----
@@ -506,6 +517,72 @@ export interface KafkaCommit {
 /** The view meta field holding a Kafka partition's offset: everything before it is reflected. */
 function kafkaField(source: string, partition: number): string {
   return `k:${source}:${partition}`;
+}
+
+/** Commits sent in one script call at most, and their arguments (a call holds Redis meanwhile). */
+const MAX_COMMITS_PER_CALL = 64;
+const MAX_ARGS_PER_CALL = 100_000;
+
+type CommitReply = [string, string, string, string?] | null | 'gone' | 'gap' | 'state';
+
+interface QueuedCommit {
+  readonly name: string;
+  readonly lsn: bigint;
+  readonly seq: number;
+  readonly rendered: string;
+  readonly segment: readonly string[];
+  readonly resolve: (r: CommitResult | null) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface CommitQueue {
+  readonly pending: QueuedCommit[];
+  busy: boolean;
+}
+
+/** One transaction's arguments of the commit script (see COMMIT). */
+function commitSegment(lsn: bigint, seq: number, delta: ViewDelta, rendered: string, kafka: KafkaCommit | undefined): string[] {
+  const ins: string[] = [];
+  const upd: string[] = [];
+  const del: string[] = [];
+  for (const c of delta.changes) {
+    if (c.op === 'insert') ins.push(c.key, c.row);
+    else if (c.op === 'update') upd.push(c.key, c.row);
+    else del.push(c.key);
+  }
+  const stateSet: string[] = [];
+  const stateDel: string[] = [];
+  for (const s of delta.state) {
+    if (s.value === null) stateDel.push(s.field);
+    else stateSet.push(s.field, s.value);
+  }
+  const args: string[] = [
+    hex(lsn),
+    kafka?.logId ?? `${lsn}-0`,
+    delta.reset ? '1' : '0',
+    String(LOG_MAX),
+    rendered,
+    String(seq),
+    String(ins.length / 2),
+    kafka === undefined ? '' : kafkaField(kafka.source, kafka.partition),
+    kafka === undefined ? '' : hex(kafka.nextOffset),
+    String(upd.length / 2),
+    String(del.length),
+    String(stateSet.length / 2),
+    String(stateDel.length),
+  ];
+  for (const part of [ins, upd, del, stateSet, stateDel]) for (const a of part) args.push(a);
+  return args;
+}
+
+/** Settles one queued commit with its result from the script. */
+function settleCommit(c: QueuedCommit, r: CommitReply): void {
+  if (r === 'gone') return c.reject(new StorageLostError(`view ${c.name} is not running in storage: its state was lost (or the view was deleted meanwhile)`));
+  if (r === null || r === 'state') return c.resolve(null);
+  if (r === 'gap') return c.reject(new Error(`commit ${c.seq} of view ${c.name} at ${c.lsn} is out of sequence: an earlier commit was lost`));
+  if (r[3] === 'replay') return c.resolve({ token: r[0], prev: r[1], changes: r[2], replay: true });
+  const body = r[2] === '' ? c.rendered : c.rendered === '' ? r[2] : `${r[2]},${c.rendered}`;
+  c.resolve({ token: r[0], prev: r[1], changes: `[${body}]`, replay: false });
 }
 
 /** A commit found storage without the view it was written for (Redis lost or replaced its data). */

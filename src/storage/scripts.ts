@@ -4,15 +4,18 @@
  */
 
 /**
- * Commit one source transaction's effect on one view.
+ * Commit one or more source transactions' effects on one view, in order; each is still its own
+ * commit (its diff-log entry, token, position and sequence number), the script only saves round
+ * trips and script calls when commits queue up behind each other.
  * KEYS: rows, keys, meta, log, state.
- * ARGV: [1] lsn as 16 hex, [2] the diff-log entry id, [3] reset '1'|'0', [4] log max length,
- *       [5] client-rendered change objects joined by ',' (may be ''), [6] expected commit sequence number,
- *       [7] nI = number of inserted rows, [8] '' for a PostgreSQL transaction, else the meta field of
- *       the Kafka partition a batch came from (`k:<source>:<partition>`), [9] that batch's next
- *       offset as 16 hex, [10] nU updated rows, [11] nD deleted rows, [12] nS state fields set,
- *       then nI pairs key, row JSON; nU pairs key, row JSON; nD keys; nS pairs state field, value;
- *       and the rest: state fields to delete.
+ * ARGV: [1] the number of transactions, then one segment each, from its first argument b:
+ *       [b] lsn as 16 hex, [b+1] the diff-log entry id, [b+2] reset '1'|'0', [b+3] log max length,
+ *       [b+4] client-rendered change objects joined by ',' (may be ''), [b+5] expected commit
+ *       sequence number, [b+6] nI inserted rows, [b+7] '' for a PostgreSQL transaction, else the
+ *       meta field of the Kafka partition a batch came from (`k:<source>:<partition>`), [b+8] that
+ *       batch's next offset as 16 hex, [b+9] nU updated rows, [b+10] nD deleted rows, [b+11] nS
+ *       state fields set, [b+12] nX state fields deleted; then nI pairs key, row JSON; nU pairs
+ *       key, row JSON; nD keys; nS pairs state field, value; nX state fields.
  * Each kind is written with one variadic command per slice of 4000 arguments (a redis.call per
  * row costs more than the row's write), so the changes of one commit may come in any order:
  * a commit is consolidated, every key appears in it once.
@@ -20,40 +23,14 @@
  * partition's stored offset does (it writes that offset, not the lsn).
  * The sequence number makes commits land only in the order they were issued: if an earlier commit
  * was lost with a dropped connection, a later one is refused ('gap') instead of overtaking it.
- * Returns, for a position already stored (a replayed transaction), the diff-log entry it wrote
- * {token, prev, changes JSON array, 'replay'} or nil when it wrote none; 'gone' when the view no
- * longer runs; 'gap' when the sequence number does not follow the stored one; 'state' when only
- * operator state changed (no diff-log entry); else {token, prev token, rendered deletes of a reset
- * (may be '')}.
+ * Returns one result per transaction: for a position already stored (a replayed transaction),
+ * the diff-log entry it wrote {token, prev, changes JSON array, 'replay'} or nil when it wrote
+ * none; 'gone' when the view no longer runs; 'gap' when the sequence number does not follow the
+ * stored one ('gone' and 'gap' also stand for every transaction after it, none of which is
+ * applied); 'state' when only operator state changed (no diff-log entry); else {token, prev
+ * token, rendered deletes of a reset (may be '')}.
  */
 export const COMMIT = `
-local kafka = ARGV[8] ~= ''
-local posField, pos = 'lsn', ARGV[1]
-if kafka then posField, pos = ARGV[8], ARGV[9] end
-local cur = redis.call('HGET', KEYS[3], posField)
-if cur and cur >= pos then
-  -- already applied: hand back its diff-log entry (if it made one) so a diff whose reply was
-  -- lost on the way to the server still reaches subscribers (they drop what they already have)
-  if kafka then return false end
-  local id = ARGV[2]
-  local e = redis.call('XRANGE', KEYS[4], id, id)
-  if #e == 0 then return false end
-  local f = e[1][2]
-  local prev, changes = '', '[]'
-  for i = 1, #f, 2 do
-    if f[i] == 'prev' then prev = f[i + 1] elseif f[i] == 'changes' then changes = f[i + 1] end
-  end
-  return {id, prev, changes, 'replay'}
-end
-if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone' end
-local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
-if seq ~= ARGV[6] then return 'gap' end
-local nI, nU, nD, nS = tonumber(ARGV[7]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local n = nI + nU + nD
-local uFrom = 13 + 2 * nI
-local dFrom = uFrom + 2 * nU
-local sFrom = dFrom + nD
-local xFrom = sFrom + 2 * nS
 -- cmd key ARGV[from..to], in slices of at most 4000 arguments (unpack's limit is near 8000)
 local function each(cmd, key, from, to)
   local i = from
@@ -74,40 +51,84 @@ local function index(from, to, step)
     i = j + 1
   end
 end
-local function writeState()
-  each('HSET', KEYS[5], sFrom, xFrom - 1)
-  each('HDEL', KEYS[5], xFrom, #ARGV)
-end
-local id = ARGV[2]
-if n == 0 and ARGV[3] ~= '1' then
-  writeState()
-  redis.call('HSET', KEYS[3], posField, pos, 'seq', tostring(tonumber(seq) + 1))
-  return 'state'
-end
-local resetPart = ''
-if ARGV[3] == '1' then
-  local all = redis.call('HGETALL', KEYS[1])
-  local parts = {}
-  for i = 1, #all, 2 do
-    parts[#parts + 1] = '{"op":"delete","key":' .. cjson.encode(all[i]) .. ',"row":' .. all[i + 1] .. '}'
+-- one transaction's segment from ARGV[b]: its result and where the next segment starts
+local function commit(b)
+  local nI, nU, nD, nS, nX = tonumber(ARGV[b + 6]), tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10]), tonumber(ARGV[b + 11]), tonumber(ARGV[b + 12])
+  local iFrom = b + 13
+  local uFrom = iFrom + 2 * nI
+  local dFrom = uFrom + 2 * nU
+  local sFrom = dFrom + nD
+  local xFrom = sFrom + 2 * nS
+  local nextB = xFrom + nX
+  local reset = ARGV[b + 2] == '1'
+  local kafka = ARGV[b + 7] ~= ''
+  local posField, pos = 'lsn', ARGV[b]
+  if kafka then posField, pos = ARGV[b + 7], ARGV[b + 8] end
+  local id = ARGV[b + 1]
+  local cur = redis.call('HGET', KEYS[3], posField)
+  if cur and cur >= pos then
+    -- already applied: hand back its diff-log entry (if it made one) so a diff whose reply was
+    -- lost on the way to the server still reaches subscribers (they drop what they already have)
+    if kafka then return false, nextB end
+    local e = redis.call('XRANGE', KEYS[4], id, id)
+    if #e == 0 then return false, nextB end
+    local f = e[1][2]
+    local prev, changes = '', '[]'
+    for i = 1, #f, 2 do
+      if f[i] == 'prev' then prev = f[i + 1] elseif f[i] == 'changes' then changes = f[i + 1] end
+    end
+    return {id, prev, changes, 'replay'}, nextB
   end
-  resetPart = table.concat(parts, ',')
+  if redis.call('HGET', KEYS[3], 'status') ~= 'running' then return 'gone', nextB end
+  local seq = redis.call('HGET', KEYS[3], 'seq') or '0'
+  if seq ~= ARGV[b + 5] then return 'gap', nextB end
+  local function writeState()
+    each('HSET', KEYS[5], sFrom, xFrom - 1)
+    each('HDEL', KEYS[5], xFrom, nextB - 1)
+  end
+  if nI + nU + nD == 0 and not reset then
+    writeState()
+    redis.call('HSET', KEYS[3], posField, pos, 'seq', tostring(tonumber(seq) + 1))
+    return 'state', nextB
+  end
+  local resetPart = ''
+  if reset then
+    local all = redis.call('HGETALL', KEYS[1])
+    local parts = {}
+    for i = 1, #all, 2 do
+      parts[#parts + 1] = '{"op":"delete","key":' .. cjson.encode(all[i]) .. ',"row":' .. all[i + 1] .. '}'
+    end
+    resetPart = table.concat(parts, ',')
+  end
+  local body = ARGV[b + 4]
+  if resetPart ~= '' then
+    if body ~= '' then body = resetPart .. ',' .. body else body = resetPart end
+  end
+  local prev = redis.call('HGET', KEYS[3], 'token') or ''
+  -- the log entry first: if anything could fail it is this, and then nothing has been written yet
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[b + 3], id, 'prev', prev, 'changes', '[' .. body .. ']')
+  if reset then redis.call('DEL', KEYS[1], KEYS[2]) end
+  each('HSET', KEYS[1], iFrom, dFrom - 1)
+  index(iFrom, uFrom - 1, 2)
+  each('HDEL', KEYS[1], dFrom, sFrom - 1)
+  each('ZREM', KEYS[2], dFrom, sFrom - 1)
+  writeState()
+  redis.call('HSET', KEYS[3], posField, pos, 'token', id, 'seq', tostring(tonumber(seq) + 1))
+  return {id, prev, resetPart}, nextB
 end
-local body = ARGV[5]
-if resetPart ~= '' then
-  if body ~= '' then body = resetPart .. ',' .. body else body = resetPart end
+local n = tonumber(ARGV[1])
+local out = {}
+local b = 2
+for t = 1, n do
+  local r
+  r, b = commit(b)
+  out[t] = r
+  if r == 'gone' or r == 'gap' then
+    for u = t + 1, n do out[u] = r end
+    break
+  end
 end
-local prev = redis.call('HGET', KEYS[3], 'token') or ''
--- the log entry first: if anything could fail it is this, and then nothing has been written yet
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], id, 'prev', prev, 'changes', '[' .. body .. ']')
-if ARGV[3] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) end
-each('HSET', KEYS[1], 13, dFrom - 1)
-index(13, uFrom - 1, 2)
-each('HDEL', KEYS[1], dFrom, sFrom - 1)
-each('ZREM', KEYS[2], dFrom, sFrom - 1)
-writeState()
-redis.call('HSET', KEYS[3], posField, pos, 'token', id, 'seq', tostring(tonumber(seq) + 1))
-return {id, prev, resetPart}
+return out
 `;
 
 /**

@@ -4,7 +4,8 @@
  * says `{"ready":…}` on stdout once every one has its snapshot, then records,
  * for every diff it receives, the time since the row's `sent` stamp (µs since
  * the epoch, written by the load generator just before its INSERT). On a
- * `report` line on stdin it prints the latency percentiles and exits.
+ * `report` line on stdin it prints the latency percentiles and exits; a `reset` line forgets what
+ * was recorded so far (the end of a warm-up).
  * Frames are not JSON-parsed: a regex finds the stamps, so the measuring side
  * costs as little as it can.
  */
@@ -53,6 +54,11 @@ for (let i = 0; i < n; i += 250) await Promise.all(Array.from({ length: Math.min
 process.stdout.write(`${JSON.stringify({ ready, connectMs: Math.round(performance.now() - started) })}\n`);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'reset') {
+    lat.length = 0;
+    received = 0;
+    return;
+  }
   if (line.trim() !== 'report') return;
   lat.sort((a, b) => a - b);
   const at = (q: number) => (lat.length === 0 ? null : Number(lat[Math.min(lat.length - 1, Math.floor(lat.length * q))]!.toFixed(2)));

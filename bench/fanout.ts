@@ -102,6 +102,10 @@ try {
   if (ONLY.has('views20')) {
     const names = Array.from({ length: VIEWS20 }, (_, i) => `fan_20_v${i}`);
     const c = await clients(names.join(','), VIEWS20, 'none');
+    // the first second at this rate is a warm-up (the server's code paths for 20 views compile
+    // then, and the backlog of that second takes about as long again to clear): not measured
+    await load('fan_20', 1000, 2, (i) => i % 100, names[VIEWS20 - 1]);
+    c.reset();
     const seconds = Math.min(SECONDS, 5);
     const achieved = await load('fan_20', 1000, seconds, (i) => i % 100, names[VIEWS20 - 1]);
     const r = await c.report();
@@ -156,7 +160,7 @@ try {
   const aims: Aim[] = [];
   if (f.one_subscriber_p99_ms !== undefined) comparisons.push({ scenario: '1 subscriber, 1,000 tx/s', deltaview: lat('one_subscriber'), reference: '', ratio: '' });
   if (f.views20_p99_ms !== undefined) {
-    comparisons.push({ scenario: `${VIEWS20} views on one table, a subscriber on each, 1,000 tx/s (${VIEWS20},000 deliveries/s)`, deltaview: lat('views20'), reference: '', ratio: '' });
+    comparisons.push({ scenario: `${VIEWS20} views on one table, a subscriber on each, 1,000 tx/s (${VIEWS20},000 deliveries/s), after a 2 s warm-up at that rate`, deltaview: lat('views20'), reference: '', ratio: '' });
     aims.push({ what: `commit → WebSocket diff p99 at 1,000 tx/s with ${VIEWS20} views on the same table`, value: f.views20_p99_ms, unit: 'ms', reference: `p50 ${f.views20_p50_ms} ms`, op: '<=', target: 5 });
   }
   for (const [n, rate] of [[1000, 50], [10_000, 2], [10_000, 10]] as const) {

@@ -26,7 +26,8 @@ export interface Deliveries {
 
 /**
  * A subscriber process with `n` subscriptions to `view` (or round-robin to views a,b,…); resolves
- * once all are ready. `report()` ends it with its percentiles.
+ * once all are ready. `reset()` forgets what it recorded so far (after a warm-up); `report()` ends it
+ * with its percentiles.
  */
 export async function subscriberProcess(url: string, view: string, n: number, filter: 'none' | 'tenant') {
   const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/bench/fanout-clients.ts`], {
@@ -38,6 +39,9 @@ export async function subscriberProcess(url: string, view: string, n: number, fi
   return {
     ...first,
     pid: child.pid!,
+    reset(): void {
+      child.stdin!.write('reset\n');
+    },
     async report(): Promise<Deliveries> {
       child.stdin!.write('report\n');
       return JSON.parse((await lines.next()).value as string) as Deliveries;

@@ -73,6 +73,47 @@ describe('RedisStore', () => {
     assert.equal(await store.logSince('v1', 'garbage', '300-0'), null);
   });
 
+  test('commits issued back to back go in batches and land exactly as one by one would, in order', async () => {
+    await store.beginBackfill('q');
+    await store.finishBackfill('q', 100n);
+    const calls = () => store.client.sendCommand<string>(['INFO', 'commandstats']).then((t) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(t)?.[1] ?? 0));
+    const before = await calls();
+    // 200 commits without waiting: all but the first queue behind a call in flight
+    const n = 200;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => store.commit('q', BigInt(101 + i), i, delta(i % 10 === 9 ? [del(`[${i - 1}]`, `{"i":${i - 1}}`)] : [ins(`[${i}]`, `{"i":${i}}`)]))),
+    );
+    const used = (await calls()) - before;
+    assert.ok(used < n / 4, `${n} commits took ${used} script calls`);
+    results.forEach((r, i) => {
+      assert.ok(r, `commit ${i}`);
+      assert.equal(r.token, `${101 + i}-0`);
+      assert.equal(r.prev, i === 0 ? '100-0' : `${100 + i}-0`, `commit ${i} chains to the one before`);
+    });
+    const expected = new Map<string, string>();
+    for (let i = 0; i < n; i++) {
+      if (i % 10 === 9) expected.delete(`[${i - 1}]`);
+      else expected.set(`[${i}]`, `{"i":${i}}`);
+    }
+    assert.deepEqual(await allRows('q'), expected);
+    const meta = await store.getMeta('q');
+    assert.equal(meta.seq, n);
+    assert.equal(meta.lsn, BigInt(100 + n));
+    assert.equal((await store.logSince('q', '100-0', meta.token!))?.length, n, 'one diff-log entry per commit');
+
+    // in one batch: a replay, a commit that skips a lost one (refused, and so is the one after it)
+    const replay = store.commit('q', BigInt(100 + n), n - 1, delta([ins('[x]', '{}')]));
+    const next = store.commit('q', BigInt(101 + n), n, delta([ins('[y]', '{}')]));
+    const skipping = store.commit('q', BigInt(102 + n), n + 5, delta([ins('[z]', '{}')]));
+    const after = store.commit('q', BigInt(103 + n), n + 6, delta([ins('[w]', '{}')]));
+    assert.equal((await replay)?.replay, true);
+    assert.equal((await next)?.token, `${101 + n}-0`);
+    await assert.rejects(skipping, /out of sequence/);
+    await assert.rejects(after, /out of sequence/);
+    const rows = await allRows('q');
+    assert.ok(rows.has('[y]') && !rows.has('[x]') && !rows.has('[z]') && !rows.has('[w]'), 'only the commit in sequence landed');
+  });
+
   test('pages visit every row exactly once in key order', async () => {
     await store.beginBackfill('v2');
     const entries = Array.from({ length: 2345 }, (_, i) => ({ op: 'insert' as const, key: `[${i}]`, row: `{"id":${i}}` }));

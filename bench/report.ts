@@ -86,20 +86,22 @@ const num = (x: number) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('
 const shown = (x: number, unit: string) => (unit === 'x' ? `${num(x)}×` : `${num(x)} ${unit}`);
 
 /**
- * The shape of a curve from its end points, on log-log axes: flat when the cost moves by less
- * than a third of the parameter's factor in log terms, linear near slope 1, else sub- or super-linear.
+ * The shape of a curve at scale, on log-log axes, from its last step (the first points of a cost
+ * often sit on a fixed floor): flat when the cost moves by less than a fifth of the parameter's
+ * factor in log terms, linear near slope 1, else sub- or super-linear; with the whole range's factors.
  */
 export function shape(points: readonly (readonly [number, number])[], x: string): string {
+  if (points.some(([px, py]) => px <= 0 || py <= 0)) return 'not plottable on log axes';
   const [x0, y0] = points[0]!;
+  const [xa, ya] = points[points.length - 2] ?? points[0]!;
   const [x1, y1] = points[points.length - 1]!;
-  if (y0 <= 0 || y1 <= 0 || x0 <= 0 || x1 <= 0) return 'not plottable on log axes';
-  const slope = Math.log(y1 / y0) / Math.log(x1 / x0);
-  const f = `${num(x1 / x0)}× the ${x}, ${num(y1 / y0)}× the cost`;
-  if (Math.abs(slope) < 0.2) return `flat (${f})`;
-  if (slope < 0) return `falling (${f})`;
-  if (slope < 0.8) return `sub-linear (${f})`;
-  if (slope <= 1.2) return `linear (${f})`;
-  return `worse than linear (${f})`;
+  const slope = Math.log(y1 / ya) / Math.log(x1 / xa);
+  const f = `over the range ${num(x1 / x0)}× the ${x} cost ${num(y1 / y0)}×; over the last step ${num(x1 / xa)}×, ${num(y1 / ya)}×`;
+  if (Math.abs(slope) < 0.2) return `flat at scale (${f})`;
+  if (slope < 0) return `falling at scale (${f})`;
+  if (slope < 0.8) return `sub-linear at scale (${f})`;
+  if (slope <= 1.2) return `linear at scale (${f})`;
+  return `worse than linear at scale (${f})`;
 }
 
 function aimsTable(files: readonly ResultsFile[]): string[] {

@@ -46,9 +46,10 @@ test('the README tables and plots are what the results files render', () => {
   for (const a of files.flatMap((f) => f.aims)) assert.ok(readme.includes(a.what), `the README lists the aim "${a.what}"`);
 });
 
-test("a curve's shape is read off its points", () => {
-  assert.match(shape([[1, 5], [10, 5.2], [100, 5.5]], 'views'), /^flat \(100× the views, 1\.1× the cost\)$/);
-  assert.match(shape([[1, 1], [10, 10], [100, 95]], 'rows'), /^linear/);
-  assert.match(shape([[1, 1], [10, 3], [100, 10]], 'rows'), /^sub-linear/);
-  assert.match(shape([[1, 1], [10, 30], [100, 2000]], 'rows'), /^worse than linear/);
+test("a curve's shape is read off its points, at scale", () => {
+  assert.match(shape([[1, 5], [10, 5.2], [100, 5.5]], 'views'), /^flat at scale \(over the range 100× the views cost 1\.1×; over the last step 10×, 1\.06×\)$/);
+  assert.match(shape([[1, 1], [10, 10], [100, 95]], 'rows'), /^linear at scale/);
+  assert.match(shape([[1, 1], [10, 3], [100, 10]], 'rows'), /^sub-linear at scale/);
+  assert.match(shape([[1, 1], [10, 30], [100, 2000]], 'rows'), /^worse than linear at scale/);
+  assert.match(shape([[1, 2], [10, 2.1], [100, 20]], 'rows'), /^linear at scale/, 'a floor at the start does not hide the growth');
 });

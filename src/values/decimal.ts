@@ -1,6 +1,7 @@
 /**
- * Exact PostgreSQL `numeric`: an unscaled bigint plus a display scale
- * (dscale), or one of the special values NaN, +Infinity, -Infinity.
+ * Exact PostgreSQL `numeric`: an unscaled integer (a JS number while it is a
+ * safe integer, else a bigint) plus a display scale (dscale), or one of the
+ * special values NaN, +Infinity, -Infinity.
  * Arithmetic follows PostgreSQL's numeric.c result-scale rules so that the
  * printed text is identical to numeric_out.
  */

@@ -43,7 +43,11 @@ export class TupleReader {
     readonly wanted: readonly boolean[] | null,
   ) {}
 
-  /** Reads the tuple at `at` ('n', 'u' or 't' per column); `fallback` fills unchanged TOAST values. */
+  /**
+   * Reads the tuple at `at` ('n', 'u' or 't' per column); `fallback` fills unchanged TOAST values.
+   * A value that cannot be decoded (a json text jsonb cannot hold, …) is NULL in the row and
+   * reported with it: only the views that read that column fail; the stream goes on.
+   */
   read(buf: Buffer, at: number, fallback: Row | null): { decoded: Decoded | null; end: number } {
     const wanted = this.wanted!;
     const n = buf.readUInt16BE(at);

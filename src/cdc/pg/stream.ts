@@ -298,8 +298,6 @@ export class PgChangeStream {
       columns,
       replicaIdentity: msg.replicaIdentity,
     };
-    // A value that cannot be decoded (a json text jsonb cannot hold, …) is NULL in the row and
-    // reported with it: only the views that read that column fail; the stream goes on.
     this.shapes.set(msg.relationOid, { shape, types: columns.map((c) => c.type), reader: null, readsVersion: -1 });
   }
 }

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { startRedisServer, type RunningRedis } from '../src/services/redis-server.ts';
 import { spawnServer, type ServerProcess } from '../test/harness/process.ts';
 import { startServices } from '../test/harness/services.ts';
-import { envInt, lsnNow, postView, say, waitLsn, writeResults, type Results } from './lib.ts';
+import { envInt, int, lsnNow, postView, say, waitLsn, writeResults, type Results } from './lib.ts';
 
 const ROWS = envInt('BENCH_FAULTS_ROWS', 10_000_000);
 const JOIN_ROWS = envInt('BENCH_FAULTS_JOIN_ROWS', 1_000_000);
@@ -136,7 +136,6 @@ try {
   say(`Redis restarted empty under the server: every view (a ${JOIN_ROWS}-row join and an aggregate) rebuilt and at the current position ${lossSecs.toFixed(1)} s later`);
 
   const f = results as Record<string, number>;
-  const int = (x: number) => Math.round(x).toLocaleString('en-US');
   await writeResults(
     {
       scenario: 'faults',

@@ -37,7 +37,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
 import type { EngineResult } from './engine-joins.ts';
-import { allRows, dropSlot, envInt, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeResults, type Aim, type Comparison, type Results } from './lib.ts';
+import { allRows, dropSlot, envInt, int, launcher, lsnNow, postView, rawDrain, round, say, waitLsn, writeResults, type Aim, type Comparison, type Results } from './lib.ts';
 
 const JOIN_ORDERS = envInt('BENCH_JOIN_ORDERS', 100_000);
 const JOIN_TXNS = envInt('BENCH_JOIN_TXNS', 100);
@@ -53,7 +53,6 @@ const only = new Set((process.env.BENCH_JOIN_SCENARIOS ?? '1,2,3,4,5').split(','
 
 const figures: Results = {};
 const comparisons: Comparison[] = [];
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
 
 /** Runs bench/engine-joins.ts for one system in its own `node --expose-gc` process. */
@@ -123,15 +122,15 @@ if (only.has(1)) {
   });
   comparisons.push(
     {
-      scenario: `engine: region totals over ${fmt(dv.orders)} orders ⋈ ${fmt(dv.customers)} customers (${dv.regions} regions), transactions of ${dv.batchSize} updated orders (in process; same workload; equal results after the ${d2.batches} transactions both run)`,
-      deltaview: `${fmt(dv.updatedRowsPerSecond)} updated rows/s over ${fmt(dv.batches)} transactions (${fmt(dv.commonRowsPerSecond)}/s over the first ${d2.batches}; p50 ${ms(dv.batchP50Ms)} per transaction)`,
-      reference: `d2ts 0.1.8: ${fmt(d2.updatedRowsPerSecond)} updated rows/s over ${d2.batches} transactions (p50 ${ms(d2.batchP50Ms)})`,
+      scenario: `engine: region totals over ${int(dv.orders)} orders ⋈ ${int(dv.customers)} customers (${dv.regions} regions), transactions of ${dv.batchSize} updated orders (in process; same workload; equal results after the ${d2.batches} transactions both run)`,
+      deltaview: `${int(dv.updatedRowsPerSecond)} updated rows/s over ${int(dv.batches)} transactions (${int(dv.commonRowsPerSecond)}/s over the first ${d2.batches}; p50 ${ms(dv.batchP50Ms)} per transaction)`,
+      reference: `d2ts 0.1.8: ${int(d2.updatedRowsPerSecond)} updated rows/s over ${d2.batches} transactions (p50 ${ms(d2.batchP50Ms)})`,
       ratio: `${speed.toFixed(1)}× faster`,
     },
     {
-      scenario: `engine: heap per stored input row (${fmt(dv.storedRows)} rows, gc before/after building the state)`,
-      deltaview: `${fmt(dv.heapBytesPerRow)} B/row (${fmt(dv.heapBytesPerRowAfterUpdates)} after the updates)`,
-      reference: `d2ts: ${fmt(d2.heapBytesPerRow)} B/row (${fmt(d2.heapBytesPerRowAfterUpdates)} after the updates)`,
+      scenario: `engine: heap per stored input row (${int(dv.storedRows)} rows, gc before/after building the state)`,
+      deltaview: `${int(dv.heapBytesPerRow)} B/row (${int(dv.heapBytesPerRowAfterUpdates)} after the updates)`,
+      reference: `d2ts: ${int(d2.heapBytesPerRow)} B/row (${int(d2.heapBytesPerRowAfterUpdates)} after the updates)`,
       ratio: `${mem.toFixed(2)}× the memory`,
     },
   );
@@ -309,7 +308,7 @@ try {
       join4_refresh_vs_deltaview_txn: round(refreshMs / txnMs, 1),
       join4_refresh_vs_deltaview_catchup_txn: round(refreshMs / catchupMs, 1),
     });
-    const scenario = `4-way join + aggregate (orders ⋈ customers ⋈ products ⋈ regions, ${fmt(JOIN_ORDERS)} orders, ${got.length} groups), ${churn} orders (0.1%) updated per transaction, on PostgreSQL`;
+    const scenario = `4-way join + aggregate (orders ⋈ customers ⋈ products ⋈ regions, ${int(JOIN_ORDERS)} orders, ${got.length} groups), ${churn} orders (0.1%) updated per transaction, on PostgreSQL`;
     const reference = `REFRESH MATERIALIZED VIEW of the same query: ${ms(refreshMs)} (mean of ${REFRESHES})`;
     comparisons.push(
       {
@@ -319,7 +318,7 @@ try {
         ratio: `${(refreshMs / txnMs).toFixed(1)}× cheaper per transaction`,
       },
       {
-        scenario: `the same, processing cost: ${fmt(CATCHUP_TXNS)} such transactions caught up after a restart (from "streaming" in the log to min_lsn)`,
+        scenario: `the same, processing cost: ${int(CATCHUP_TXNS)} such transactions caught up after a restart (from "streaming" in the log to min_lsn)`,
         deltaview: `${ms(catchupMs)} per transaction (${catchupSecs.toFixed(2)} s catch-up; ${restartSecs.toFixed(2)} s including the restart)`,
         reference,
         ratio: `${(refreshMs / catchupMs).toFixed(1)}× cheaper per transaction`,
@@ -364,9 +363,9 @@ try {
       bulk_join_vs_raw_drain: round(rate / raw, 3),
     });
     comparisons.push({
-      scenario: `${fmt(ROWS)}-row bulk insert (one transaction) through a 2-way join + aggregate (⋈ ${fmt(CUSTOMERS)} customers, group by region), restart + catch-up`,
-      deltaview: `${fmt(rate)} rows/s (${secs.toFixed(2)} s)`,
-      reference: `pg-logical-replication drains the same changes at ${fmt(raw)} rows/s into a handler that only counts`,
+      scenario: `${int(ROWS)}-row bulk insert (one transaction) through a 2-way join + aggregate (⋈ ${int(CUSTOMERS)} customers, group by region), restart + catch-up`,
+      deltaview: `${int(rate)} rows/s (${secs.toFixed(2)} s)`,
+      reference: `pg-logical-replication drains the same changes at ${int(raw)} rows/s into a handler that only counts`,
       ratio: `${(rate / raw).toFixed(2)}×`,
     });
     say(`bulk insert of ${ROWS} rows through a join + aggregate view (restart + catch-up): ${secs.toFixed(2)} s = ${Math.round(rate)} rows/s; raw drain of the same changes ${Math.round(raw)} rows/s (${(rate / raw).toFixed(3)}×)`);
@@ -418,15 +417,15 @@ try {
     });
     comparisons.push(
       {
-        scenario: `restart of a server holding a ${fmt(rows)}-row join view (big_orders ⋈ customers, projected): graceful stop, start, until min_lsn answers at the current LSN`,
-        deltaview: `${restartSecs.toFixed(2)} s (operator state restored from ${restored ? `${fmt(Number(restored[1]))} stored input rows in ${fmt(Number(restored[2]))} ms` : '?'})`,
-        reference: `building the same view from a snapshot (POST → running): ${backfillSecs.toFixed(2)} s, ${fmt(BACKFILL_ROWS / backfillSecs)} rows/s`,
+        scenario: `restart of a server holding a ${int(rows)}-row join view (big_orders ⋈ customers, projected): graceful stop, start, until min_lsn answers at the current LSN`,
+        deltaview: `${restartSecs.toFixed(2)} s (operator state restored from ${restored ? `${int(Number(restored[1]))} stored input rows in ${int(Number(restored[2]))} ms` : '?'})`,
+        reference: `building the same view from a snapshot (POST → running): ${backfillSecs.toFixed(2)} s, ${int(BACKFILL_ROWS / backfillSecs)} rows/s`,
         ratio: `${(restartSecs / backfillSecs).toFixed(2)}× the backfill time`,
       },
       {
         scenario: `Redis memory of that view (MEMORY USAGE … SAMPLES 0, per view row)`,
-        deltaview: `state hash ${fmt(stateBytes / rows)} B/row (${fmt(stateEntries)} entries)`,
-        reference: `rows hash ${fmt(rowsBytes / rows)} B/row, key index zset ${fmt(keysBytes / rows)} B/row`,
+        deltaview: `state hash ${int(stateBytes / rows)} B/row (${int(stateEntries)} entries)`,
+        reference: `rows hash ${int(rowsBytes / rows)} B/row, key index zset ${int(keysBytes / rows)} B/row`,
         ratio: `state ${(stateBytes / rowsBytes).toFixed(2)}× the rows hash`,
       },
     );
@@ -493,8 +492,8 @@ try {
       topk_query_vs_deltaview_catchup: round(queryMs / catchupMs, 1),
     });
     comparisons.push({
-      scenario: `top-10 over a ${fmt(TOPK_ROWS)}-row table (ORDER BY score DESC, id LIMIT 10, no index on score), random single-row updates`,
-      deltaview: `${ms(updMs)} per update, UPDATE (autocommit) → view reflects it (p50 ${ms(percentile(times, 0.5))}); ${ms(catchupMs)} each when catching up ${fmt(catchup)}`,
+      scenario: `top-10 over a ${int(TOPK_ROWS)}-row table (ORDER BY score DESC, id LIMIT 10, no index on score), random single-row updates`,
+      deltaview: `${ms(updMs)} per update, UPDATE (autocommit) → view reflects it (p50 ${ms(percentile(times, 0.5))}); ${ms(catchupMs)} each when catching up ${int(catchup)}`,
       reference: `PostgreSQL running the same query: ${ms(queryMs)} (mean of 5)`,
       ratio: `${(queryMs / updMs).toFixed(1)}× cheaper live, ${(queryMs / catchupMs).toFixed(1)}× in catch-up`,
     });
@@ -506,7 +505,7 @@ try {
 
   const f = figures as Record<string, number>;
   const aims: Aim[] = [];
-  if (f.bulk_join_vs_raw_drain !== undefined) aims.push({ what: 'bulk changes through a 2-way join + aggregate, beside the raw drain', value: f.bulk_join_vs_raw_drain, unit: 'x', reference: `raw drain ${fmt(f.bulk_raw_drain_rows_per_s!)} rows/s`, op: '>=', target: 0.4 });
+  if (f.bulk_join_vs_raw_drain !== undefined) aims.push({ what: 'bulk changes through a 2-way join + aggregate, beside the raw drain', value: f.bulk_join_vs_raw_drain, unit: 'x', reference: `raw drain ${int(f.bulk_raw_drain_rows_per_s!)} rows/s`, op: '>=', target: 0.4 });
   if (f.engine_deltaview_vs_d2ts_heap_per_row !== undefined) aims.push({ what: 'operator state bytes per stored row, beside d2ts on the same join', value: f.engine_deltaview_vs_d2ts_heap_per_row, unit: 'x', reference: `d2ts ${f.engine_d2ts_heap_bytes_per_row} B/row`, op: '<=', target: 0.25 });
   if (f.join4_refresh_vs_deltaview_catchup_txn !== undefined) aims.push({ what: '4-way join + aggregate: REFRESH MATERIALIZED VIEW beside a transaction of 0.1% of the rows (catch-up)', value: f.join4_refresh_vs_deltaview_catchup_txn, unit: 'x', reference: `REFRESH ${f.join4_pg_refresh_ms_mean} ms`, op: '>=', target: 100 });
   await writeResults(

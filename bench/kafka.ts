@@ -15,7 +15,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
-import { envInt, launcher, postView, round, say, writeResults, type Results } from './lib.ts';
+import { envInt, int, launcher, postView, round, say, writeResults, type Results } from './lib.ts';
 
 const N = envInt('BENCH_KAFKA_MESSAGES', 200_000);
 const PARTITIONS = 8;
@@ -151,7 +151,6 @@ try {
   await server.stop();
 
   const fig = results as Record<string, number>;
-  const int = (x: number) => Math.round(x).toLocaleString('en-US');
   await writeResults(
     {
       scenario: 'kafka',

@@ -31,6 +31,9 @@ export function envInt(name: string, def: number): number {
 /** The tests' deterministic PRNG: both systems of a comparison replay one workload. */
 export { rng } from '../test/harness/rng.ts';
 
+/** A whole number with thousands separators, as the comparison tables show figures. */
+export const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
 /** Rounds to `digits` decimals (for figures in the results). */
 export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 

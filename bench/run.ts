@@ -15,7 +15,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createClient } from 'redis';
 import WebSocket from 'ws';
 import { startServices } from '../test/harness/services.ts';
-import { dropSlot, launcher, lsnNow as lsnOf, postView, rawDrain as drain, round, say, waitLsn as waitView, writeResults, type Results } from './lib.ts';
+import { dropSlot, int, launcher, lsnNow as lsnOf, postView, rawDrain as drain, round, say, waitLsn as waitView, writeResults, type Results } from './lib.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 300_000);
 const BACKFILL_ROWS = Number(process.env.BENCH_BACKFILL_ROWS ?? 1_000_000);
@@ -194,7 +194,6 @@ try {
   await server.stop();
 
   const r = results as Record<string, number>;
-  const int = (x: number) => Math.round(x).toLocaleString('en-US');
   await writeResults(
     {
       scenario: 'base',

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
 import { parseLsn, formatLsn, isLsn } from '../cdc/pg/lsn.ts';
 import { DeltaviewError } from '../errors.ts';
+import type { Membership } from '../runtime/membership.ts';
 import type { Pipeline, ViewInfo } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
 import type { RedisStore } from '../storage/redis-store.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly kafkaBrokers: readonly string[];
   /** What each view has applied (GET /v1/status). */
   readonly activity: Activity;
+  /** This instance's place in the deployment (GET /v1/cluster); null until it has one. */
+  readonly cluster?: () => Membership | null;
   readonly log: (m: string) => void;
 }
 
@@ -152,6 +155,15 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   statusRoute(app, pipeline, deps.pipeline, deps.activity, grantOf);
+
+  // the deployment's instances, their roles, the views each maintains and its lag (contract: Several instances)
+  app.get('/v1/cluster', async (c) => {
+    const m = deps.cluster?.() ?? null;
+    if (m === null) throw new DeltaviewError('unavailable', 'this instance has not joined its deployment yet');
+    const grant = grantOf(c);
+    const instances = (await m.list()).map((i) => ({ ...i, views: i.views.filter((v) => mayRead(grant, v)), self: i.id === m.id }));
+    return json(c, 200, { self: m.id, instances });
+  });
   sourceRoutes(app, deps.pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'), () => refuse('read, declare and delete sources'));
 
   return app;

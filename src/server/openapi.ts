@@ -108,6 +108,33 @@ export const OPENAPI = {
         responses: { '201': json(source, 'declared; streaming'), '400': error, '403': error, '409': error, '503': error },
       },
     },
+    '/v1/cluster': {
+      get: {
+        summary: "the deployment's live instances (this one first): role, URL, the views each maintains (those the token may read) and its lag",
+        responses: {
+          '200': json(
+            obj({
+              self: { type: 'string' },
+              instances: {
+                type: 'array',
+                items: obj({
+                  id: { type: 'string' },
+                  url: { type: 'string' },
+                  role: { type: 'string', enum: ['maintain', 'gateway'] },
+                  self: { type: 'boolean' },
+                  started_at: { type: 'string', format: 'date-time' },
+                  heartbeat_at: { type: 'string', format: 'date-time' },
+                  views: { type: 'array', items: { type: 'string' } },
+                  lag: { oneOf: [obj({ bytes: { type: ['integer', 'null'] }, seconds: { type: ['number', 'null'] } }), { type: 'null' }] },
+                }),
+              },
+            }),
+          ),
+          '401': error,
+          '503': error,
+        },
+      },
+    },
     '/v1/status': {
       get: {
         summary: 'what each view (a token may read) has applied since the server started, and the replication lag',

@@ -12,6 +12,7 @@ import { PgSource } from '../cdc/pg/source.ts';
 import { KafkaFeed } from '../runtime/kafka-feed.ts';
 import pg from 'pg';
 import { readSqlSettings } from '../cdc/pg/catalog.ts';
+import { type InstanceLag, Membership } from '../runtime/membership.ts';
 import { ViewMirror } from '../runtime/mirror.ts';
 import { Pipeline, type PipelineListener } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
@@ -67,7 +68,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await store.close();
     throw err;
   }
-  const http = await serveViews(opts, { views: pipeline, pipeline, store, metrics, activity });
+  const maintains = async (): Promise<{ views: string[]; lag: InstanceLag | null }> => {
+    const r = await pipeline.replicationStatus().catch(() => null);
+    return { views: pipeline.list().filter((v) => v.status !== 'failed').map((v) => v.name), lag: r === null ? null : { bytes: r.lagBytes, seconds: r.lagSeconds } };
+  };
+  const http = await serveViews(opts, { views: pipeline, pipeline, store, metrics, activity, role: 'maintain', maintains });
   pipeline.addListener(http.listener);
   return {
     url: http.url,
@@ -114,7 +119,7 @@ export async function startGateway(opts: ServerOptions): Promise<RunningGateway>
   const views = mirror;
   const metrics = createMetrics();
   const activity = new Activity(metrics.observer);
-  const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity });
+  const http = await serveViews(opts, { views, pipeline: null, store, metrics, activity, role: 'gateway', maintains: async () => ({ views: [], lag: null }) });
   views.addListener(http.listener);
   // the maintaining instance's commits, as the diff logs show them, feed the gateway's GET /v1/status
   views.addListener({ diff: (e) => activity.seen(e.view, parsedChanges(e).length), gone: () => {} });
@@ -133,11 +138,21 @@ export async function startGateway(opts: ServerOptions): Promise<RunningGateway>
 /** The HTTP app and the subscriptions on one port, over either kind of views. */
 async function serveViews(
   opts: ServerOptions,
-  parts: { views: ViewReader; pipeline: Pipeline | null; store: RedisStore; metrics: ReturnType<typeof createMetrics>; activity: Activity },
+  parts: {
+    views: ViewReader;
+    pipeline: Pipeline | null;
+    store: RedisStore;
+    metrics: ReturnType<typeof createMetrics>;
+    activity: Activity;
+    role: 'maintain' | 'gateway';
+    maintains: ConstructorParameters<typeof Membership>[0]['maintains'];
+  },
 ): Promise<{ url: string; port: number; listener: PipelineListener; close(): Promise<void> }> {
   const { views, pipeline, store, metrics, activity } = parts;
   const auth = createAuthenticator({ token: opts.token, jwtSecret: opts.jwtSecret ?? null, jwtPublicKey: opts.jwtPublicKey ?? null });
-  const app = createApp({ views, pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, log: opts.log });
+  // the heartbeat names the URL, known once the port is bound
+  let membership: Membership | null = null;
+  const app = createApp({ views, pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, cluster: () => membership, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
@@ -146,11 +161,16 @@ async function serveViews(
   metrics.attach({ views, pipeline, store, subscribers: subs.counts });
   activity.subscribers = subs.counts;
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host}:${port}`;
+  const m = new Membership({ store, url, role: parts.role, maintains: parts.maintains, log: opts.log });
+  await m.start();
+  membership = m;
   return {
-    url: `http://${opts.host}:${port}`,
+    url,
     port,
     listener: subs.listener,
     close: async () => {
+      await m.stop();
       subs.close();
       await new Promise<void>((r) => {
         server.close(() => r());

@@ -19,11 +19,14 @@
  *   dv:sources                hash    Kafka source name -> JSON declaration (as POST /v1/sources took it)
  *   dv:{s:NAME}:offsets       hash    partition -> 16-hex offset the source has been read to (its keyed rows are as of it)
  *   dv:{s:NAME}:keyed         hash    upsert/keyed Debezium sources: message key -> JSON [value texts…], the row the key holds
+ *   dv:instances              hash    instance id -> JSON heartbeat {id, url, role, started_at, heartbeat_at, views, lag}
+ *                                     (GET /v1/cluster; entries older than a few heartbeats are gone and pruned)
  */
 export const LAYOUT_KEY = 'dv:layout';
 export const VIEWS_KEY = 'dv:views';
 export const PG_SOURCE_KEY = 'dv:source:pg';
 export const SOURCES_KEY = 'dv:sources';
+export const INSTANCES_KEY = 'dv:instances';
 
 /** A Kafka source's keys (names are lower-case identifiers, so the hash tag is unambiguous). */
 export function sourceKeys(name: string): { readonly offsets: string; readonly keyed: string } {

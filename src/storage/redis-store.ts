@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
-import { PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
+import { INSTANCES_KEY, PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
 import { BUMP, COMMIT, KAFKA_ADVANCE, PAGE, ROWS_BY_KEY, SETTLE, SNAPSHOT } from './scripts.ts';
 
@@ -472,6 +472,25 @@ export class RedisStore {
     await this.client.sendCommand(['DEL', k.offsets, k.keyed]);
     for (let i = 0; i < keyed.length; i += 1000) await this.client.sendCommand(['HSET', k.keyed, ...keyed.slice(i, i + 1000).flat()]);
     if (offsets.size > 0) await this.client.sendCommand(['HSET', k.offsets, ...[...offsets].flatMap(([p, o]) => [String(p), hex(o)])]);
+  }
+
+  // ---- instances of the deployment ----
+
+  /** Records (or refreshes) one instance's heartbeat, a JSON object. */
+  async putInstance(id: string, heartbeat: string): Promise<void> {
+    await this.client.sendCommand(['HSET', INSTANCES_KEY, id, heartbeat]);
+  }
+
+  /** Every instance's last heartbeat, by id. */
+  async listInstances(): Promise<Map<string, string>> {
+    const flat = await this.client.sendCommand<string[]>(['HGETALL', INSTANCES_KEY]);
+    const out = new Map<string, string>();
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i]!, flat[i + 1]!);
+    return out;
+  }
+
+  async removeInstances(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.client.sendCommand(['HDEL', INSTANCES_KEY, ...ids]);
   }
 
   // ---- source checkpoint ----

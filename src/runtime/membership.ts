@@ -13,6 +13,7 @@ import type { RedisStore } from '../storage/redis-store.ts';
 
 export const HEARTBEAT_MS = 1000;
 export const GONE_AFTER_MS = 5 * HEARTBEAT_MS;
+const STOP_WAIT_MS = 1000;
 
 export interface InstanceLag {
   readonly bytes: number | null;
@@ -65,12 +66,18 @@ export class Membership {
     next();
   }
 
-  /** Stops beating and removes this instance's entry (others see it gone at once). */
+  /**
+   * Stops beating and removes this instance's entry (others see it gone at once). Waits at most
+   * STOP_WAIT_MS for Redis: a shutdown never hangs on an unresponsive Redis (the entry then ages out).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.beating;
-    await this.opts.store.removeInstances([this.id]).catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS)));
+    const remove = this.beating.then(() => this.opts.store.removeInstances([this.id])).catch(() => {});
+    await Promise.race([remove, bound]);
+    clearTimeout(timer);
   }
 
   /** The live instances, this one first, then by start time; stale entries are pruned. */

@@ -22,12 +22,20 @@ export interface Config {
   readonly dataDir: string;
   /** `maintain` (the default): maintains views and serves them; `gateway`: only serves the views other instances maintain. */
   readonly role: 'maintain' | 'gateway';
+  /** The URL other instances and GET /v1/cluster give for this one (null: http://HOST:PORT as bound). */
+  readonly advertiseUrl: string | null;
 }
 
 function role(value: string | undefined): Config['role'] {
   if (value === undefined || value === '' || value === 'maintain') return 'maintain';
   if (value === 'gateway') return 'gateway';
   throw new Error(`DELTAVIEW_ROLE must be "maintain" (the default) or "gateway", got "${value}"`);
+}
+
+function advertiseUrl(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (!/^https?:\/\/[^\s/]+$/.test(value)) throw new Error(`DELTAVIEW_ADVERTISE_URL must be an http(s) origin such as http://10.0.0.5:8080 (no path), got "${value}"`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -58,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publication: ident('DELTAVIEW_PUBLICATION', env.DELTAVIEW_PUBLICATION || 'deltaview'),
     dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),
     role: role(env.DELTAVIEW_ROLE),
+    advertiseUrl: advertiseUrl(env.DELTAVIEW_ADVERTISE_URL),
   };
 }

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     publication: cfg.publication,
     kafkaBrokers: cfg.kafkaBrokers,
     kafkaSessionTimeoutMs: cfg.kafkaSessionTimeoutMs,
+    advertiseUrl: cfg.advertiseUrl,
     log,
   });
   cleanups.unshift(() => server.stop());

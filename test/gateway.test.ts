@@ -145,23 +145,25 @@ describe('gateway', () => {
 
   test('GET /v1/cluster on every instance lists the instances, their roles and the views each maintains; one that stops or falls silent leaves the list', async () => {
     type Cluster = { self: string; instances: { id: string; url: string; role: string; views: string[]; lag: { bytes: number | null } | null; self: boolean; heartbeat_at: string }[] };
-    const second = await startGateway({ pgUrl: h.services.pg.url, redisUrl: h.services.redis.url, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], log: (m) => logs.push(m) });
+    // advertised under another address than it binds (DELTAVIEW_ADVERTISE_URL)
+    const second = await startGateway({ pgUrl: h.services.pg.url, redisUrl: h.services.redis.url, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], advertiseUrl: 'http://gateway-2.internal:8080', log: (m) => logs.push(m) });
+    const secondUrl = 'http://gateway-2.internal:8080';
     let secondStopped = false;
     try {
-      for (const url of [h.server.url, gw.url, second.url]) {
+      for (const [url, listed] of [[h.server.url, h.server.url], [gw.url, gw.url], [second.url, secondUrl]] as const) {
         const r = await http(url, 'GET', '/v1/cluster');
         assert.equal(r.status, 200, r.text);
         const c = r.json<Cluster>();
         const byUrl = new Map(c.instances.map((i) => [i.url, i]));
-        assert.deepEqual([...byUrl.keys()].sort(), [h.server.url, gw.url, second.url].sort(), `instances seen from ${url}`);
-        assert.equal(c.instances[0]!.url, url, 'this instance comes first');
+        assert.deepEqual([...byUrl.keys()].sort(), [h.server.url, gw.url, secondUrl].sort(), `instances seen from ${url}`);
+        assert.equal(c.instances[0]!.url, listed, 'this instance comes first');
         assert.equal(c.instances[0]!.id, c.self);
         assert.deepEqual(c.instances.map((i) => i.self), [true, false, false]);
         const engine = byUrl.get(h.server.url)!;
         assert.equal(engine.role, 'maintain');
         assert.ok(engine.views.includes('accts') && engine.views.includes('per_tenant'), JSON.stringify(engine.views));
         assert.ok(engine.lag !== null && typeof engine.lag.bytes === 'number', `the engine reports its lag: ${JSON.stringify(engine.lag)}`);
-        for (const g of [gw.url, second.url]) {
+        for (const g of [gw.url, secondUrl]) {
           assert.equal(byUrl.get(g)!.role, 'gateway');
           assert.deepEqual(byUrl.get(g)!.views, []);
           assert.equal(byUrl.get(g)!.lag, null);
@@ -171,7 +173,7 @@ describe('gateway', () => {
       await second.stop();
       secondStopped = true;
       const after = (await http(h.server.url, 'GET', '/v1/cluster')).json<Cluster>();
-      assert.ok(!after.instances.some((i) => i.url === second.url), 'a stopped instance is gone');
+      assert.ok(!after.instances.some((i) => i.url === secondUrl), 'a stopped instance is gone');
       // an instance killed without stopping: its last heartbeat ages out and its entry is pruned
       const stale = { id: 'elsewhere:1:dead', url: 'http://127.0.0.1:1', role: 'maintain', started_at: new Date(Date.now() - 60_000).toISOString(), heartbeat_at: new Date(Date.now() - 30_000).toISOString(), views: ['accts'], lag: null };
       await h.server.store.putInstance(stale.id, JSON.stringify(stale));

@@ -41,6 +41,8 @@ export interface ServerOptions {
   readonly metricsToken?: string | null;
   /** How long the Kafka group waits for a silent member (tests shorten it). */
   readonly kafkaSessionTimeoutMs?: number;
+  /** The URL the deployment's instance list gives for this one (HOST=0.0.0.0 binds everywhere but reaches nowhere); default http://HOST:PORT. */
+  readonly advertiseUrl?: string | null;
   readonly log: (m: string) => void;
 }
 
@@ -162,7 +164,7 @@ async function serveViews(
   activity.subscribers = subs.counts;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host}:${port}`;
-  const m = new Membership({ store, url, role: parts.role, maintains: parts.maintains, log: opts.log });
+  const m = new Membership({ store, url: opts.advertiseUrl ?? url, role: parts.role, maintains: parts.maintains, log: opts.log });
   await m.start();
   membership = m;
   return {

@@ -25,22 +25,17 @@ before(async () => {
   await h.db.query('INSERT INTO accounts SELECT g, g % 5 + 1, g * 1.5, NULL FROM generate_series(1, 300) g');
   await createView(h.server.url, 'CREATE MATERIALIZED VIEW accts AS SELECT id, tenant, balance FROM accounts');
   await createView(h.server.url, 'CREATE MATERIALIZED VIEW per_tenant AS SELECT t.name, count(*) AS n, sum(a.balance) AS total FROM accounts a JOIN tenants t ON t.id = a.tenant GROUP BY t.name');
-  gw = await startGateway({
-    pgUrl: h.services.pg.url,
-    redisUrl: h.services.redis.url,
-    port: 0,
-    host: '127.0.0.1',
-    token: null,
-    slot: 'deltaview',
-    publication: 'deltaview',
-    kafkaBrokers: [],
-    log: (m) => logs.push(m),
-  });
+  gw = await startGateway(gatewayOptions());
 });
 after(async () => {
   await gw?.stop();
   await h?.stop();
 });
+
+/** A gateway on the harness's services; `advertiseUrl` as DELTAVIEW_ADVERTISE_URL sets it. */
+function gatewayOptions(advertiseUrl: string | null = null): Parameters<typeof startGateway>[0] {
+  return { pgUrl: h.services.pg.url, redisUrl: h.services.redis.url, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], advertiseUrl, log: (m) => logs.push(m) };
+}
 
 const ACCTS = 'SELECT id, tenant, balance FROM accounts';
 const PER_TENANT = 'SELECT t.name, count(*) AS n, sum(a.balance) AS total FROM accounts a JOIN tenants t ON t.id = a.tenant GROUP BY t.name';
@@ -146,8 +141,8 @@ describe('gateway', () => {
   test('GET /v1/cluster on every instance lists the instances, their roles and the views each maintains; one that stops or falls silent leaves the list', async () => {
     type Cluster = { self: string; instances: { id: string; url: string; role: string; views: string[]; lag: { bytes: number | null } | null; self: boolean; heartbeat_at: string }[] };
     // advertised under another address than it binds (DELTAVIEW_ADVERTISE_URL)
-    const second = await startGateway({ pgUrl: h.services.pg.url, redisUrl: h.services.redis.url, port: 0, host: '127.0.0.1', token: null, slot: 'deltaview', publication: 'deltaview', kafkaBrokers: [], advertiseUrl: 'http://gateway-2.internal:8080', log: (m) => logs.push(m) });
     const secondUrl = 'http://gateway-2.internal:8080';
+    const second = await startGateway(gatewayOptions(secondUrl));
     let secondStopped = false;
     try {
       for (const [url, listed] of [[h.server.url, h.server.url], [gw.url, gw.url], [second.url, secondUrl]] as const) {

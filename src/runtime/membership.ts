@@ -34,7 +34,6 @@ export interface InstanceInfo {
 
 export interface MembershipOptions {
   readonly store: RedisStore;
-  readonly url: string;
   readonly role: InstanceInfo['role'];
   /** What the instance maintains right now, read at each heartbeat. */
   readonly maintains: () => Promise<{ views: readonly string[]; lag: InstanceLag | null }>;
@@ -49,11 +48,13 @@ export class Membership {
   private beating: Promise<void> = Promise.resolve();
   private failing = false;
   private stopped = false;
+  private url = '';
 
   constructor(private readonly opts: MembershipOptions) {}
 
-  /** Writes the first heartbeat, then one every HEARTBEAT_MS. */
-  async start(): Promise<void> {
+  /** Writes the first heartbeat under `url` (known once the port is bound), then one every HEARTBEAT_MS. */
+  async start(url: string): Promise<void> {
+    this.url = url;
     await this.beat();
     const next = () => {
       this.timer = setTimeout(() => {
@@ -86,7 +87,7 @@ export class Membership {
     const live: InstanceInfo[] = [];
     const gone: string[] = [];
     for (const [id, text] of all) {
-      let info: InstanceInfo | null = null;
+      let info: InstanceInfo | null;
       try {
         info = JSON.parse(text) as InstanceInfo;
       } catch {
@@ -102,7 +103,7 @@ export class Membership {
   private async beat(): Promise<void> {
     try {
       const { views, lag } = await this.opts.maintains();
-      const info: InstanceInfo = { id: this.id, url: this.opts.url, role: this.opts.role, started_at: this.startedAt, heartbeat_at: new Date().toISOString(), views, lag };
+      const info: InstanceInfo = { id: this.id, url: this.url, role: this.opts.role, started_at: this.startedAt, heartbeat_at: new Date().toISOString(), views, lag };
       await this.opts.store.putInstance(this.id, JSON.stringify(info));
       if (this.failing) this.opts.log('cluster: heartbeat written again');
       this.failing = false;

@@ -35,8 +35,8 @@ export interface AppDeps {
   readonly kafkaBrokers: readonly string[];
   /** What each view has applied (GET /v1/status). */
   readonly activity: Activity;
-  /** This instance's place in the deployment (GET /v1/cluster); null until it has one. */
-  readonly cluster?: () => Membership | null;
+  /** The deployment's instances (GET /v1/cluster); absent where the app serves no deployment (unit tests). */
+  readonly cluster?: Membership;
   readonly log: (m: string) => void;
 }
 
@@ -158,8 +158,8 @@ export function createApp(deps: AppDeps): Hono {
 
   // the deployment's instances, their roles, the views each maintains and its lag (contract: Several instances)
   app.get('/v1/cluster', async (c) => {
-    const m = deps.cluster?.() ?? null;
-    if (m === null) throw new DeltaviewError('unavailable', 'this instance has not joined its deployment yet');
+    const m = deps.cluster;
+    if (m === undefined) throw new DeltaviewError('unavailable', 'this app serves no deployment');
     const grant = grantOf(c);
     const instances = (await m.list()).map((i) => ({ ...i, views: i.views.filter((v) => mayRead(grant, v)), self: i.id === m.id }));
     return json(c, 200, { self: m.id, instances });

@@ -12,7 +12,7 @@ import { PgSource } from '../cdc/pg/source.ts';
 import { KafkaFeed } from '../runtime/kafka-feed.ts';
 import pg from 'pg';
 import { readSqlSettings } from '../cdc/pg/catalog.ts';
-import { type InstanceLag, Membership } from '../runtime/membership.ts';
+import { type InstanceLag, Membership, type MembershipOptions } from '../runtime/membership.ts';
 import { ViewMirror } from '../runtime/mirror.ts';
 import { Pipeline, type PipelineListener } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
@@ -146,15 +146,12 @@ async function serveViews(
     store: RedisStore;
     metrics: ReturnType<typeof createMetrics>;
     activity: Activity;
-    role: 'maintain' | 'gateway';
-    maintains: ConstructorParameters<typeof Membership>[0]['maintains'];
-  },
+  } & Omit<MembershipOptions, 'store' | 'log'>,
 ): Promise<{ url: string; port: number; listener: PipelineListener; close(): Promise<void> }> {
   const { views, pipeline, store, metrics, activity } = parts;
   const auth = createAuthenticator({ token: opts.token, jwtSecret: opts.jwtSecret ?? null, jwtPublicKey: opts.jwtPublicKey ?? null });
-  // the heartbeat names the URL, known once the port is bound
-  let membership: Membership | null = null;
-  const app = createApp({ views, pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, cluster: () => membership, log: opts.log });
+  const membership = new Membership({ store, role: parts.role, maintains: parts.maintains, log: opts.log });
+  const app = createApp({ views, pipeline, store, auth, metricsToken: opts.metricsToken ?? null, metrics: metrics.registry, kafkaBrokers: opts.kafkaBrokers, activity, cluster: membership, log: opts.log });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
@@ -164,15 +161,13 @@ async function serveViews(
   activity.subscribers = subs.counts;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host}:${port}`;
-  const m = new Membership({ store, url: opts.advertiseUrl ?? url, role: parts.role, maintains: parts.maintains, log: opts.log });
-  await m.start();
-  membership = m;
+  await membership.start(opts.advertiseUrl ?? url);
   return {
     url,
     port,
     listener: subs.listener,
     close: async () => {
-      await m.stop();
+      await membership.stop();
       subs.close();
       await new Promise<void>((r) => {
         server.close(() => r());

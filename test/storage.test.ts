@@ -194,3 +194,67 @@ describe('RedisStore', () => {
     assert.ok(new Set(snaps.map((s) => s.token)).size > 1, 'commits landed while the snapshots were read');
   });
 });
+
+describe('leases and fences', () => {
+  test('one instance holds the lease at a time, by Redis time; a new holder gets a higher epoch', async () => {
+    const a = await store.lease('acquire', 'a', 300);
+    assert.equal(a.held, true);
+    const b = await store.lease('acquire', 'b', 300);
+    assert.deepEqual([b.held, b.owner, b.epoch], [false, 'a', a.epoch], 'held by a');
+    assert.ok(b.msLeft > 0 && b.msLeft <= 300);
+    const renewed = await store.lease('acquire', 'a', 300);
+    assert.deepEqual([renewed.held, renewed.epoch], [true, a.epoch], 'renewing keeps the epoch');
+    await new Promise((r) => setTimeout(r, 350));
+    const taken = await store.lease('acquire', 'b', 300);
+    assert.deepEqual([taken.held, taken.owner, taken.epoch], [true, 'b', a.epoch + 1], 'a lease that ran out is taken, one epoch up');
+    assert.equal((await store.lease('acquire', 'a', 300)).held, false, 'the former holder cannot renew it');
+    await store.lease('release', 'b', 300);
+    const again = await store.lease('acquire', 'a', 300);
+    assert.deepEqual([again.held, again.epoch], [true, a.epoch + 2], 'a released lease is free at once');
+    await store.lease('release', 'a', 300);
+  });
+
+  test('a writer below a fence writes nothing: commits, checkpoints, backfills, catalog', async () => {
+    const old = await RedisStore.connect(redis.url);
+    try {
+      old.fence = String((await old.lease('acquire', 'old', 200)).epoch);
+      let refusals = 0;
+      old.onFenced = () => refusals++;
+      await old.beginBackfill('fv');
+      assert.equal(await old.putViewDef({ name: 'fv', sql: 'SELECT 1', createdAt: '', columns: [], key: [] }), true);
+      await old.writeBackfill('fv', [ins('[1]', '{"id":1}'), ins('[2]', '{"id":2}')], [], 2);
+      await old.finishBackfill('fv', 100n);
+      assert.ok(await old.commit('fv', 200n, 0, delta([ins('[3]', '{"id":3}')])));
+
+      // the old owner's lease runs out; a new owner takes it (one epoch up) and claims the view
+      await new Promise((r) => setTimeout(r, 250));
+      const lease = await store.lease('acquire', 'new', 5000);
+      assert.deepEqual([lease.held, lease.epoch], [true, Number(old.fence) + 1]);
+      store.fence = String(lease.epoch);
+      await store.raiseFences(['fv'], []);
+      const before = await allRows('fv');
+      await assert.rejects(old.commit('fv', 300n, 1, delta([ins('[4]', '{"id":4}')])), /refused: another instance holds a newer lease/);
+      await assert.rejects(old.writeBackfill('fv', [del('[1]', '{"id":1}')], [], 3), /refused/);
+      await assert.rejects(old.beginBackfill('fv'), /refused/);
+      await assert.rejects(old.finishBackfill('fv', 400n), /refused/);
+      await assert.rejects(old.markFailed('fv', 'x'), /refused/);
+      await assert.rejects(old.deleteView('fv'), /refused/);
+      await assert.rejects(old.putViewDef({ name: 'other', sql: 'SELECT 1', createdAt: '', columns: [], key: [] }), /refused/);
+      await assert.rejects(old.setCheckpoint(500n, 'slot', ['fv']), /refused/);
+      assert.equal(refusals, 8);
+      assert.deepEqual(await allRows('fv'), before, 'the fenced writer changed no row');
+      const meta = await store.getMeta('fv');
+      assert.deepEqual([meta.status, meta.lsn, meta.seq], ['running', 200n, 1]);
+      assert.equal((await store.listViewDefs()).some((d) => d.name === 'other'), false);
+
+      // the new owner writes on
+      const r = await store.commit('fv', 300n, 1, delta([ins('[4]', '{"id":4}')]));
+      assert.equal(r?.token, '300-0');
+      await store.deleteView('fv');
+      await store.lease('release', 'new', 5000);
+    } finally {
+      store.fence = '';
+      await old.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { KafkaBatch } from '../cdc/kafka/source.ts';
 import type { Position, Source, SourceTx, StreamChange } from '../cdc/types.ts';
 import { DeltaviewError, SqlRuntimeError } from '../errors.ts';
-import type { KafkaCommit, RedisStore, StoredViewDef } from '../storage/redis-store.ts';
+import { FencedError, type KafkaCommit, type RedisStore, type StoredViewDef } from '../storage/redis-store.ts';
 import { compileView } from '../views/index.ts';
 import { LIMITS } from '../views/limits.ts';
 import { parseTypeName } from '../values/index.ts';
@@ -816,7 +816,7 @@ export class Pipeline {
     v.hold = this.positions.reflected;
     const gen = ++v.backfillGen;
     this.backfill(v, gen).catch((err: Error) => {
-      if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed' || v.backfillGen !== gen) return;
+      if (this.views.get(v.def.name) !== v || this.stopped || v.status === 'failed' || v.backfillGen !== gen || err instanceof FencedError) return;
       // what the data or the SQL says fails the view; I/O (a restart of PostgreSQL or Redis, a
       // dropped connection) never does: the backfill is tried again, at most every 30 s
       const definite = err instanceof SqlRuntimeError || err instanceof DeltaviewError;
@@ -907,9 +907,13 @@ export class Pipeline {
     if (this.views.get(v.def.name) === v) await this.opts.store.markFailed(v.def.name, message).catch(() => {});
   }
 
-  /** Storage rejected a commit: recover (recovery.ts) unless already recovering. */
+  /**
+   * Storage rejected a commit: recover (recovery.ts) unless already recovering. A fenced write
+   * means another instance owns the views now: nothing is to be recovered or rebuilt here (the
+   * store has told the composition, which stops this runtime).
+   */
   private onStoreFailure(err: Error): void {
-    if (this.recovering || this.stopped) return;
+    if (this.recovering || this.stopped || err instanceof FencedError) return;
     this.opts.log(`storage failed (${err.message}); restarting the stream from the stored positions`);
     this.setRecovering(true);
     void recoverFromStorage({

@@ -6,7 +6,9 @@
  *   dv:layout                 string  layout version (migrations/)
  *   dv:views                  hash    view name -> JSON definition {name, sql, created_at}
  *   dv:source:pg              hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it),
- *                                     epoch (identity of this data set; the source database keeps a copy, see src/cdc/pg/durable.ts)
+ *                                     epoch (identity of this data set; the source database keeps a copy, see src/cdc/pg/durable.ts),
+ *                                     lease_owner, lease_epoch, lease_until (ms, Redis clock): the instance that maintains the views
+ *   dv:{v:NAME}:fence         string  the lease epoch of the instance that owns the view: writes of a lower one are refused
  *   dv:{v:NAME}:rows          hash    row key -> row as JSON (to_jsonb form)
  *   dv:{v:NAME}:keys          zset    every row key with score 0 (lexicographic cursor paging)
  *   dv:{v:NAME}:meta          hash    status, lsn (16-hex), token, error, backfill progress
@@ -19,6 +21,7 @@
  *   dv:sources                hash    Kafka source name -> JSON declaration (as POST /v1/sources took it)
  *   dv:{s:NAME}:offsets       hash    partition -> 16-hex offset the source has been read to (its keyed rows are as of it)
  *   dv:{s:NAME}:keyed         hash    upsert/keyed Debezium sources: message key -> JSON [value texts…], the row the key holds
+ *   dv:{s:NAME}:fence         string  as the view's fence, for the source's offsets and keyed rows
  *   dv:instances              hash    instance id -> JSON heartbeat {id, url, role, started_at, heartbeat_at, views, lag}
  *                                     (GET /v1/cluster; entries older than a few heartbeats are gone and pruned)
  */
@@ -29,9 +32,9 @@ export const SOURCES_KEY = 'dv:sources';
 export const INSTANCES_KEY = 'dv:instances';
 
 /** A Kafka source's keys (names are lower-case identifiers, so the hash tag is unambiguous). */
-export function sourceKeys(name: string): { readonly offsets: string; readonly keyed: string } {
+export function sourceKeys(name: string): { readonly offsets: string; readonly keyed: string; readonly fence: string } {
   const tag = `{s:${name}}`;
-  return { offsets: `dv:${tag}:offsets`, keyed: `dv:${tag}:keyed` };
+  return { offsets: `dv:${tag}:offsets`, keyed: `dv:${tag}:keyed`, fence: `dv:${tag}:fence` };
 }
 
 export interface ViewKeys {
@@ -40,10 +43,11 @@ export interface ViewKeys {
   readonly meta: string;
   readonly log: string;
   readonly state: string;
+  readonly fence: string;
 }
 
 /** View names are identifiers ([a-z_][a-z0-9_$]*, or quoted without braces), so the hash tag is unambiguous. */
 export function viewKeys(name: string): ViewKeys {
   const tag = `{v:${name}}`;
-  return { rows: `dv:${tag}:rows`, keys: `dv:${tag}:keys`, meta: `dv:${tag}:meta`, log: `dv:${tag}:log`, state: `dv:${tag}:state` };
+  return { rows: `dv:${tag}:rows`, keys: `dv:${tag}:keys`, meta: `dv:${tag}:meta`, log: `dv:${tag}:log`, state: `dv:${tag}:state`, fence: `dv:${tag}:fence` };
 }

@@ -9,7 +9,7 @@ import { createClient } from 'redis';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
 import { INSTANCES_KEY, PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
-import { BUMP, COMMIT, KAFKA_ADVANCE, PAGE, ROWS_BY_KEY, SETTLE, SNAPSHOT } from './scripts.ts';
+import { BACKFILL_CHUNK, BEGIN_BACKFILL, BUMP, CHECKPOINT, COMMIT, FENCED_CATALOG, FENCED_DEL, FENCED_HSET, KAFKA_ADVANCE, LEASE, PAGE, RAISE_FENCE, ROWS_BY_KEY, SETTLE, SNAPSHOT } from './scripts.ts';
 
 /** The part of a node-redis client the store uses (all commands go through sendCommand). */
 interface Client {
@@ -76,10 +76,43 @@ class Script {
   }
 }
 
-const scripts = { commit: new Script(COMMIT), page: new Script(PAGE), snapshot: new Script(SNAPSHOT), settle: new Script(SETTLE), rowsByKey: new Script(ROWS_BY_KEY), bump: new Script(BUMP), kafka: new Script(KAFKA_ADVANCE) };
+const scripts = {
+  commit: new Script(COMMIT),
+  page: new Script(PAGE),
+  snapshot: new Script(SNAPSHOT),
+  settle: new Script(SETTLE),
+  rowsByKey: new Script(ROWS_BY_KEY),
+  bump: new Script(BUMP),
+  kafka: new Script(KAFKA_ADVANCE),
+  raiseFence: new Script(RAISE_FENCE),
+  beginBackfill: new Script(BEGIN_BACKFILL),
+  backfillChunk: new Script(BACKFILL_CHUNK),
+  fencedHset: new Script(FENCED_HSET),
+  fencedDel: new Script(FENCED_DEL),
+  lease: new Script(LEASE),
+  checkpoint: new Script(CHECKPOINT),
+  catalog: new Script(FENCED_CATALOG),
+};
+
+/** What the lease script says: whether the caller holds the lease now, its epoch, its owner ('' none) and the ms left. */
+export interface LeaseState {
+  readonly held: boolean;
+  readonly epoch: number;
+  readonly owner: string;
+  readonly msLeft: number;
+}
 
 export class RedisStore {
   private constructor(readonly client: Client) {}
+
+  /**
+   * The lease epoch this store writes views and sources under (see FENCE in scripts.ts): a write
+   * to keys whose fence is higher is refused with FencedError. '' writes unfenced (one instance
+   * without a lease: storage tests, tools).
+   */
+  fence = '';
+  /** Called once per refused write, before it rejects (the instance lost its views to another). */
+  onFenced: (() => void) | null = null;
 
   /** Connects, loads the scripts and runs layout migrations. */
   static async connect(url: string, log: (m: string) => void = () => {}): Promise<RedisStore> {
@@ -123,6 +156,24 @@ export class RedisStore {
     }
   }
 
+  /** A script that writes under the fence: its first argument is the store's epoch; 'fenced' rejects with FencedError. */
+  private async fenced(script: Script, keys: string[], args: string[], what: string): Promise<void> {
+    const r = await this.evalsha<unknown>(script, keys, [this.fence, ...args]);
+    if (r === 'fenced') throw this.refused(what);
+  }
+
+  /** A catalog write (see FENCED_CATALOG); 1 when it wrote. */
+  private async catalogWrite(catalog: string, op: 'nx' | 'set' | 'del', field: string, value: string, what: string): Promise<number> {
+    const r = await this.evalsha<number | 'fenced'>(scripts.catalog, [PG_SOURCE_KEY, catalog], [this.fence, op, field, value]);
+    if (r === 'fenced') throw this.refused(what);
+    return r;
+  }
+
+  private refused(what: string): FencedError {
+    this.onFenced?.();
+    return new FencedError(`${what} refused: another instance holds a newer lease on it (this one, at lease epoch ${this.fence}, lost it)`);
+  }
+
   // ---- catalog ----
 
   async listViewDefs(): Promise<StoredViewDef[]> {
@@ -134,12 +185,11 @@ export class RedisStore {
 
   /** Replaces a stored definition (after a rebuild over changed sources). */
   async replaceViewDef(def: StoredViewDef): Promise<void> {
-    await this.client.sendCommand(['HSET', VIEWS_KEY, def.name, JSON.stringify(def)]);
+    await this.catalogWrite(VIEWS_KEY, 'set', def.name, JSON.stringify(def), `storing view ${def.name}`);
   }
 
   async putViewDef(def: StoredViewDef): Promise<boolean> {
-    const r = await this.client.sendCommand<number>(['HSETNX', VIEWS_KEY, def.name, JSON.stringify(def)]);
-    return r === 1;
+    return (await this.catalogWrite(VIEWS_KEY, 'nx', def.name, JSON.stringify(def), `creating view ${def.name}`)) === 1;
   }
 
   async getMeta(name: string): Promise<StoredViewMeta> {
@@ -167,11 +217,17 @@ export class RedisStore {
     return this.client.sendCommand<number>(['HLEN', viewKeys(name).rows]);
   }
 
-  /** Removes a view's state and catalog entry. */
+  /** Removes a view's state and catalog entry (its fence stays: a fenced former owner must not recreate it). */
   async deleteView(name: string): Promise<void> {
     const k = viewKeys(name);
-    await this.client.sendCommand(['DEL', k.rows, k.keys, k.meta, k.log, k.state]);
-    await this.client.sendCommand(['HDEL', VIEWS_KEY, name]);
+    await this.fenced(scripts.fencedDel, [k.fence, k.rows, k.keys, k.meta, k.log, k.state], [], `deleting view ${name}`);
+    await this.catalogWrite(VIEWS_KEY, 'del', name, '', `deleting view ${name}`);
+  }
+
+  /** Claims views and Kafka sources for the store's epoch: writes of any lower epoch are refused from now on. */
+  async raiseFences(views: readonly string[], sources: readonly string[]): Promise<void> {
+    const fences = [...views.map((v) => viewKeys(v).fence), ...sources.map((s) => sourceKeys(s).fence)];
+    await Promise.all(fences.map((f) => this.evalsha(scripts.raiseFence, [f], [this.fence])));
   }
 
   // ---- backfill ----
@@ -179,11 +235,7 @@ export class RedisStore {
   /** Clears any previous state and marks the view backfilling. */
   async beginBackfill(name: string): Promise<void> {
     const k = viewKeys(name);
-    // issued together, so that a DELETE of the view (issued later) cannot fall between them
-    await Promise.all([
-      this.client.sendCommand(['DEL', k.rows, k.keys, k.log, k.meta, k.state]),
-      this.client.sendCommand(['HSET', k.meta, 'status', 'backfilling', 'progress_rows', '0']),
-    ]);
+    await this.fenced(scripts.beginBackfill, [k.rows, k.keys, k.log, k.meta, k.state, k.fence], [], `backfilling view ${name}`);
   }
 
   /**
@@ -193,34 +245,23 @@ export class RedisStore {
    */
   async writeBackfill(name: string, changes: readonly ViewChange[], state: readonly StateChange[], progressRows: number): Promise<void> {
     const k = viewKeys(name);
-    const h: string[] = ['HSET', k.rows];
-    const z: string[] = ['ZADD', k.keys];
-    const hdel: string[] = ['HDEL', k.rows];
-    const zrem: string[] = ['ZREM', k.keys];
+    const del: string[] = [];
+    const added: string[] = [];
+    const updated: string[] = [];
     for (const c of changes) {
-      if (c.op === 'delete') {
-        hdel.push(c.key);
-        zrem.push(c.key);
-      } else {
-        h.push(c.key, c.row);
-        if (c.op === 'insert') z.push('0', c.key);
-      }
+      if (c.op === 'delete') del.push(c.key);
+      else (c.op === 'insert' ? added : updated).push(c.key, c.row);
     }
-    const sh: string[] = ['HSET', k.state];
-    const sdel: string[] = ['HDEL', k.state];
+    const sdel: string[] = [];
+    const sset: string[] = [];
     for (const s of state) {
       if (s.value === null) sdel.push(s.field);
-      else sh.push(s.field, s.value);
+      else sset.push(s.field, s.value);
     }
-    const cmds: string[][] = [];
-    // a chunk is consolidated: each key appears once, so the order of these commands does not matter
-    if (hdel.length > 2) cmds.push(hdel, zrem);
-    if (h.length > 2) cmds.push(h);
-    if (z.length > 2) cmds.push(z);
-    if (sdel.length > 2) cmds.push(sdel);
-    if (sh.length > 2) cmds.push(sh);
-    cmds.push(['HSET', k.meta, 'progress_rows', String(progressRows)]);
-    await Promise.all(cmds.map((c) => this.client.sendCommand(c)));
+    const counts = [del.length, (added.length + updated.length) / 2, added.length / 2, sdel.length, sset.length / 2].map(String);
+    const args = [String(progressRows), ...counts];
+    for (const part of [del, added, updated, sdel, sset]) for (const a of part) args.push(a);
+    await this.fenced(scripts.backfillChunk, [k.rows, k.keys, k.state, k.meta, k.fence], args, `backfilling view ${name}`);
   }
 
   /** A stateful view's persisted operator state, in chunks (HSCAN: the view is not being written meanwhile). */
@@ -241,12 +282,13 @@ export class RedisStore {
     const k = viewKeys(name);
     const token = `${lsn}-0`;
     const offsets = [...kafka].flatMap(([part, offset]) => [`k:${part}`, hex(offset)]);
-    await this.client.sendCommand(['HSET', k.meta, 'status', 'running', 'lsn', hex(lsn), 'token', token, 'seq', '0', ...offsets]);
+    await this.fenced(scripts.fencedHset, [k.meta, k.fence], ['status', 'running', 'lsn', hex(lsn), 'token', token, 'seq', '0', ...offsets], `finishing the backfill of view ${name}`);
     return token;
   }
 
   async markFailed(name: string, error: string): Promise<void> {
-    await this.client.sendCommand(['HSET', viewKeys(name).meta, 'status', 'failed', 'error', error]);
+    const k = viewKeys(name);
+    await this.fenced(scripts.fencedHset, [k.meta, k.fence], ['status', 'failed', 'error', error], `marking view ${name} failed`);
   }
 
   // ---- incremental commits ----
@@ -290,11 +332,18 @@ export class RedisStore {
       return;
     }
     q.busy = true;
-    const args: string[] = [String(batch.length)];
+    const args: string[] = [this.fence, String(batch.length)];
     for (const c of batch) for (const a of c.segment) args.push(a);
     const k = viewKeys(name);
-    this.evalsha<CommitReply[]>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state], args).then(
+    this.evalsha<CommitReply[] | 'fenced'>(scripts.commit, [k.rows, k.keys, k.meta, k.log, k.state, k.fence], args).then(
       (replies) => {
+        if (replies === 'fenced') {
+          const err = this.refused(`committing to view ${name}`);
+          for (const c of [...batch, ...q.pending.splice(0)]) c.reject(err);
+          q.busy = false;
+          this.commitQueues.delete(name);
+          return;
+        }
         batch.forEach((c, i) => settleCommit(c, replies[i] ?? null));
         q.busy = false;
         this.sendCommits(name, q);
@@ -434,13 +483,13 @@ export class RedisStore {
 
   /** Stores a declaration; false when one of that name exists. */
   async putSource(name: string, declaration: unknown): Promise<boolean> {
-    return (await this.client.sendCommand<number>(['HSETNX', SOURCES_KEY, name, JSON.stringify(declaration)])) === 1;
+    return (await this.catalogWrite(SOURCES_KEY, 'nx', name, JSON.stringify(declaration), `declaring source ${name}`)) === 1;
   }
 
   async deleteSource(name: string): Promise<void> {
     const k = sourceKeys(name);
-    await this.client.sendCommand(['DEL', k.offsets, k.keyed]);
-    await this.client.sendCommand(['HDEL', SOURCES_KEY, name]);
+    await this.fenced(scripts.fencedDel, [k.fence, k.offsets, k.keyed], [], `deleting source ${name}`);
+    await this.catalogWrite(SOURCES_KEY, 'del', name, '', `deleting source ${name}`);
   }
 
   /** How far a Kafka source was read (per partition) and, for keyed sources, what each key holds as of that. */
@@ -463,13 +512,13 @@ export class RedisStore {
   async advanceKafka(name: string, offsets: readonly (readonly [number, bigint])[], keyed: readonly (readonly [string, string])[]): Promise<void> {
     const k = sourceKeys(name);
     const args = [String(offsets.length), ...offsets.flatMap(([p, o]) => [String(p), hex(o)]), ...keyed.flat()];
-    await this.evalsha(scripts.kafka, [k.offsets, k.keyed], args);
+    await this.fenced(scripts.kafka, [k.offsets, k.keyed, k.fence], args, `advancing source ${name}`);
   }
 
   /** Replaces a Kafka source's whole stored state (after storage lost it). */
   async replaceKafkaState(name: string, offsets: ReadonlyMap<number, bigint>, keyed: readonly (readonly [string, string])[]): Promise<void> {
     const k = sourceKeys(name);
-    await this.client.sendCommand(['DEL', k.offsets, k.keyed]);
+    await this.fenced(scripts.fencedDel, [k.fence, k.offsets, k.keyed], [], `replacing the state of source ${name}`);
     for (let i = 0; i < keyed.length; i += 1000) await this.client.sendCommand(['HSET', k.keyed, ...keyed.slice(i, i + 1000).flat()]);
     if (offsets.size > 0) await this.client.sendCommand(['HSET', k.offsets, ...[...offsets].flatMap(([p, o]) => [String(p), hex(o)])]);
   }
@@ -501,7 +550,7 @@ export class RedisStore {
   }
 
   async setEpoch(epoch: string): Promise<void> {
-    await this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'epoch', epoch]);
+    await this.catalogWrite(PG_SOURCE_KEY, 'set', 'epoch', epoch, 'starting a new data set');
   }
 
   async getCheckpoint(): Promise<bigint | null> {
@@ -516,10 +565,17 @@ export class RedisStore {
    */
   async setCheckpoint(lsn: bigint, slot: string, views: readonly string[]): Promise<void> {
     const h = hex(lsn);
-    await Promise.all([
-      ...views.map((v) => this.evalsha(scripts.bump, [viewKeys(v).meta], [h])),
-      this.client.sendCommand(['HSET', PG_SOURCE_KEY, 'checkpoint', h, 'slot', slot]),
+    const replies = await Promise.all([
+      ...views.map((v) => this.evalsha<unknown>(scripts.bump, [viewKeys(v).meta, viewKeys(v).fence], [h, this.fence])),
+      this.evalsha<unknown>(scripts.checkpoint, [PG_SOURCE_KEY], [this.fence, h, slot]),
     ]);
+    if (replies.includes('fenced')) throw this.refused('the checkpoint');
+  }
+
+  /** Takes or renews the deployment's lease for `ttlMs` (see LEASE), or gives it up. */
+  async lease(op: 'acquire' | 'take' | 'release', id: string, ttlMs: number, from = ''): Promise<LeaseState> {
+    const [held, epoch, owner, left] = await this.evalsha<[number, number, string, number]>(scripts.lease, [PG_SOURCE_KEY], [op, id, String(ttlMs), from]);
+    return { held: held === 1, epoch, owner, msLeft: left };
   }
 }
 
@@ -602,6 +658,14 @@ function settleCommit(c: QueuedCommit, r: CommitReply): void {
   if (r[3] === 'replay') return c.resolve({ token: r[0], prev: r[1], changes: r[2], replay: true });
   const body = r[2] === '' ? c.rendered : c.rendered === '' ? r[2] : `${r[2]},${c.rendered}`;
   c.resolve({ token: r[0], prev: r[1], changes: `[${body}]`, replay: false });
+}
+
+/** A write refused by a fence: another instance took over what this one was writing (see FENCE in scripts.ts). */
+export class FencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FencedError';
+  }
 }
 
 /** A commit found storage without the view it was written for (Redis lost or replaced its data). */

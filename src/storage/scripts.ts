@@ -4,11 +4,26 @@
  */
 
 /**
+ * Fencing: every key a maintaining instance writes sits next to a fence key in its hash slot
+ * (dv:{v:NAME}:fence, dv:{s:NAME}:fence) holding the lease epoch of the instance that owns it.
+ * A new owner raises the fences of everything it takes over (RAISE_FENCE) before it writes; a
+ * writer whose epoch is below the fence lost the keys (it was paused or cut off past its lease)
+ * and its write is refused whole. An epoch of '' is unfenced (storage tests, tools).
+ */
+const FENCE = `
+local function fenced(key, epoch)
+  if epoch == '' then return false end
+  local f = redis.call('GET', key)
+  return f ~= false and tonumber(f) > tonumber(epoch)
+end`;
+
+/**
  * Commit one or more source transactions' effects on one view, in order; each is still its own
  * commit (its diff-log entry, token, position and sequence number), the script only saves round
  * trips and script calls when commits queue up behind each other.
- * KEYS: rows, keys, meta, log, state.
- * ARGV: [1] the number of transactions, then one segment each, from its first argument b:
+ * KEYS: rows, keys, meta, log, state, fence.
+ * ARGV: [1] the writer's lease epoch ('' unfenced, see FENCE), [2] the number of transactions,
+ *       then one segment each, from its first argument b:
  *       [b] lsn as 16 hex, [b+1] the diff-log entry id, [b+2] reset '1'|'0', [b+3] log max length,
  *       [b+4] client-rendered change objects joined by ',' (may be ''), [b+5] expected commit
  *       sequence number, [b+6] nI inserted rows, [b+7] '' for a PostgreSQL transaction, else the
@@ -23,7 +38,8 @@
  * partition's stored offset does (it writes that offset, not the lsn).
  * The sequence number makes commits land only in the order they were issued: if an earlier commit
  * was lost with a dropped connection, a later one is refused ('gap') instead of overtaking it.
- * Returns one result per transaction: for a position already stored (a replayed transaction),
+ * Returns 'fenced' (and writes nothing) when the view's fence is above the writer's epoch: the
+ * writer lost the view to another instance. Else one result per transaction: for a position already stored (a replayed transaction),
  * the diff-log entry it wrote {token, prev, changes JSON array, 'replay'} or nil when it wrote
  * none; 'gone' when the view no longer runs; 'gap' when the sequence number does not follow the
  * stored one ('gone' and 'gap' also stand for every transaction after it, none of which is
@@ -31,6 +47,8 @@
  * token, rendered deletes of a reset (may be '')}.
  */
 export const COMMIT = `
+${FENCE}
+if fenced(KEYS[6], ARGV[1]) then return 'fenced' end
 -- cmd key ARGV[from..to], in slices of at most 4000 arguments (unpack's limit is near 8000)
 local function each(cmd, key, from, to)
   local i = from
@@ -116,9 +134,9 @@ local function commit(b)
   redis.call('HSET', KEYS[3], posField, pos, 'token', id, 'seq', tostring(tonumber(seq) + 1))
   return {id, prev, resetPart}, nextB
 end
-local n = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
 local out = {}
-local b = 2
+local b = 3
 for t = 1, n do
   local r
   r, b = commit(b)
@@ -183,8 +201,10 @@ for i = 1, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
 return out
 `;
 
-/** Raise a running view's stored position to ARGV[1] (16 hex) if it is lower. KEYS: meta. */
+/** Raise a running view's stored position to ARGV[1] (16 hex) if it is lower. KEYS: meta, fence; ARGV[2]: the writer's lease epoch. */
 export const BUMP = `
+${FENCE}
+if fenced(KEYS[2], ARGV[2]) then return 'fenced' end
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 local cur = redis.call('HGET', KEYS[1], 'lsn')
 if cur and cur >= ARGV[1] then return 0 end
@@ -194,17 +214,142 @@ return 1
 
 /**
  * A Kafka source's own position and keyed rows after batches whose view commits have landed.
- * KEYS: offsets, keyed. ARGV: [1] n, then n pairs of partition, next offset as 16 hex (never
+ * KEYS: offsets, keyed, fence. ARGV: [1] the writer's lease epoch, [2] n, then n pairs of partition, next offset as 16 hex (never
  * lowered), then pairs of row key, row JSON ('' deletes it). One step: the rows are as of the offsets.
  */
 export const KAFKA_ADVANCE = `
-local n = tonumber(ARGV[1])
-for i = 2, 2 * n, 2 do
+${FENCE}
+if fenced(KEYS[3], ARGV[1]) then return 'fenced' end
+local n = tonumber(ARGV[2])
+for i = 3, 2 * n + 1, 2 do
   local cur = redis.call('HGET', KEYS[1], ARGV[i])
   if not cur or cur < ARGV[i + 1] then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-for i = 2 + 2 * n, #ARGV, 2 do
+for i = 3 + 2 * n, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
+return 1
+`;
+
+/** Raise a fence to ARGV[1] (a lease epoch) unless it is higher already. KEYS: fence. Returns the fence. */
+export const RAISE_FENCE = `
+local f = redis.call('GET', KEYS[1])
+if f == false or tonumber(f) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]); return ARGV[1] end
+return f
+`;
+
+/**
+ * Start a view's backfill: clear what it held and mark it backfilling, in one step (a DELETE of
+ * the view issued later cannot fall in between). KEYS: rows, keys, log, meta, state, fence.
+ * ARGV: [1] the writer's lease epoch. The fence is raised to it: the view is this writer's.
+ */
+export const BEGIN_BACKFILL = `
+${FENCE}
+if fenced(KEYS[6], ARGV[1]) then return 'fenced' end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('HSET', KEYS[4], 'status', 'backfilling', 'progress_rows', '0')
+if ARGV[1] ~= '' then redis.call('SET', KEYS[6], ARGV[1]) end
+return 1
+`;
+
+/**
+ * One chunk of a backfill. KEYS: rows, keys, state, meta, fence. ARGV: [1] the writer's lease
+ * epoch, [2] rows done, [3] nD deleted keys, [4] nR rows set, [5] nI of them new (indexed),
+ * [6] nX state fields deleted, [7] nS state fields set; then nD keys, nR pairs key, row JSON (the
+ * nI new ones first), nX fields, nS pairs field, value. A chunk is consolidated: each key once.
+ */
+export const BACKFILL_CHUNK = `
+${FENCE}
+if fenced(KEYS[5], ARGV[1]) then return 'fenced' end
+local function each(cmd, key, from, to, step)
+  local i = from
+  while i <= to do
+    local j = math.min(i + 3999, to)
+    if step == 1 then
+      redis.call(cmd, key, unpack(ARGV, i, j))
+    else
+      local t = {}
+      for x = i, j, 2 do t[#t + 1] = 0; t[#t + 1] = ARGV[x] end
+      redis.call(cmd, key, unpack(t))
+    end
+    i = j + 1
+  end
+end
+local nD, nR, nI, nX, nS = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local d = 8
+local r = d + nD
+local x = r + 2 * nR
+local s = x + nX
+each('HDEL', KEYS[1], d, r - 1, 1)
+each('ZREM', KEYS[2], d, r - 1, 1)
+each('HSET', KEYS[1], r, x - 1, 1)
+each('ZADD', KEYS[2], r, r + 2 * nI - 1, 2)
+each('HDEL', KEYS[3], x, s - 1, 1)
+each('HSET', KEYS[3], s, s + 2 * nS - 1, 1)
+redis.call('HSET', KEYS[4], 'progress_rows', ARGV[2])
+return 1
+`;
+
+/** HSET KEYS[1] with the field/value pairs ARGV[2..] unless fenced. KEYS: hash, fence. ARGV[1]: the writer's lease epoch. */
+export const FENCED_HSET = `
+${FENCE}
+if fenced(KEYS[2], ARGV[1]) then return 'fenced' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`;
+
+/** DEL KEYS[2..] unless fenced (the fence itself stays). KEYS: fence, keys. ARGV[1]: the writer's lease epoch. */
+export const FENCED_DEL = `
+${FENCE}
+if fenced(KEYS[1], ARGV[1]) then return 'fenced' end
+redis.call('DEL', unpack(KEYS, 2))
+return 1
+`;
+
+/**
+ * The deployment's lease on its sources (the replication slot, the Kafka consumer group): one
+ * owner at a time, for a time measured by Redis's clock. KEYS: dv:source:pg (fields lease_owner,
+ * lease_epoch, lease_until in ms). ARGV: [1] 'acquire' | 'take' | 'release', [2] the instance id,
+ * [3] the lease in ms, [4] for take: the holder it is taken from. Acquire renews a lease the
+ * instance holds, or takes one that is free or has run out (the epoch then goes up by one); take
+ * also takes it from holder ARGV[4] (known dead); release gives it up. Returns {1 if held by the caller now,
+ * epoch, owner ('' none), ms left}.
+ */
+export const LEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local m = redis.call('HMGET', KEYS[1], 'lease_owner', 'lease_epoch', 'lease_until')
+local owner, epoch, untilMs = m[1] or '', tonumber(m[2] or '0'), tonumber(m[3] or '0')
+if owner ~= '' and untilMs <= now then owner = '' end
+if ARGV[1] == 'release' then
+  if owner == ARGV[2] then redis.call('HDEL', KEYS[1], 'lease_owner', 'lease_until') end
+  return {0, epoch, '', 0}
+end
+if ARGV[1] == 'take' and owner ~= '' and owner == ARGV[4] then owner = '' end
+if owner ~= '' and owner ~= ARGV[2] then return {0, epoch, owner, untilMs - now} end
+if owner == '' then epoch = epoch + 1 end
+local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'lease_owner', ARGV[2], 'lease_epoch', tostring(epoch), 'lease_until', tostring(now + ttl))
+return {1, epoch, ARGV[2], ttl}
+`;
+
+/**
+ * A write to a deployment-wide catalog hash (dv:views, dv:sources), unless a later lease holder
+ * maintains the views: a former owner must not add a view the new one never hears of.
+ * KEYS: dv:source:pg, the catalog. ARGV: the writer's lease epoch, 'nx' | 'set' | 'del', field,
+ * value. Returns 1 when it wrote (nx: when the field was new), else 0.
+ */
+export const FENCED_CATALOG = `
+if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'lease_epoch') or '0') > tonumber(ARGV[1]) then return 'fenced' end
+if ARGV[2] == 'nx' then return redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) end
+if ARGV[2] == 'del' then return redis.call('HDEL', KEYS[2], ARGV[3]) end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1
+`;
+
+/** The source checkpoint, unless a later lease holder owns the sources. KEYS: dv:source:pg. ARGV: the writer's lease epoch, checkpoint (16 hex), slot name. */
+export const CHECKPOINT = `
+if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'lease_epoch') or '0') > tonumber(ARGV[1]) then return 'fenced' end
+redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2], 'slot', ARGV[3])
 return 1
 `;

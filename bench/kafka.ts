@@ -13,7 +13,7 @@
  * Size: BENCH_KAFKA_MESSAGES (default 200000; the test broker keeps a bounded log per partition).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import type { RunningServer } from '../src/server/server.ts';
+import { maintainer, type RunningServer } from '../src/server/server.ts';
 import { startServices } from '../test/harness/services.ts';
 import { envInt, int, launcher, postView, round, say, writeResults, type Results } from './lib.ts';
 
@@ -67,7 +67,7 @@ async function rawConsume(n: number): Promise<number> {
  * and reflects `n` messages in total: polled in process every millisecond.
  */
 async function caughtUp(server: RunningServer, view: string, n: number, from: number): Promise<number> {
-  const p = server.pipeline;
+  const p = maintainer(server);
   let first = p.kafka.stats('bids').messages > from ? performance.now() : 0;
   for (;;) {
     if (first === 0 && p.kafka.stats('bids').messages > from) first = performance.now();
@@ -80,7 +80,7 @@ async function caughtUp(server: RunningServer, view: string, n: number, from: nu
 
 /** Seconds from a new view's first snapshot message to running, polled in process (the backfill's group join excluded). */
 async function backfill(server: RunningServer, view: string): Promise<number> {
-  const p = server.pipeline;
+  const p = maintainer(server);
   await postView(server.url, `CREATE MATERIALIZED VIEW ${view} AS ${AGG}`);
   let first = 0;
   for (;;) {

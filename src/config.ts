@@ -24,6 +24,8 @@ export interface Config {
   readonly role: 'maintain' | 'gateway';
   /** The URL other instances and GET /v1/cluster give for this one (null: http://HOST:PORT as bound). */
   readonly advertiseUrl: string | null;
+  /** How long the lease on the sources lasts without renewal: a failover takes about this long (DELTAVIEW_LEASE_MS). */
+  readonly leaseMs: number;
 }
 
 function role(value: string | undefined): Config['role'] {
@@ -36,6 +38,12 @@ function advertiseUrl(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   if (!/^https?:\/\/[^\s/]+$/.test(value)) throw new Error(`DELTAVIEW_ADVERTISE_URL must be an http(s) origin such as http://10.0.0.5:8080 (no path), got "${value}"`);
   return value;
+}
+
+function leaseMs(ms: number): number {
+  // renewed every third of it: below a few hundred ms an ordinary pause (GC, a slow Redis reply) loses it
+  if (ms < 300) throw new Error(`DELTAVIEW_LEASE_MS must be at least 300 (milliseconds), got ${ms}`);
+  return ms;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -67,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DELTAVIEW_DATA_DIR || './.deltaview'),
     role: role(env.DELTAVIEW_ROLE),
     advertiseUrl: advertiseUrl(env.DELTAVIEW_ADVERTISE_URL),
+    leaseMs: leaseMs(positive('DELTAVIEW_LEASE_MS', env.DELTAVIEW_LEASE_MS, 5000)),
   };
 }

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     kafkaBrokers: cfg.kafkaBrokers,
     kafkaSessionTimeoutMs: cfg.kafkaSessionTimeoutMs,
     advertiseUrl: cfg.advertiseUrl,
+    leaseMs: cfg.leaseMs,
     log,
   });
   cleanups.unshift(() => server.stop());

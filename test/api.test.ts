@@ -15,7 +15,7 @@ import { createMetrics } from '../src/server/metrics.ts';
 import { UPGRADE_PATHS } from '../src/server/openapi.ts';
 import { attachSubscriptions } from '../src/server/subscriptions.ts';
 import { Activity } from '../src/server/status.ts';
-import { createView, currentLsn, http, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
+import { createView, currentLsn, http, maintainer, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 import { sortedCanonical } from './harness/json.ts';
 
 let h: Harness;
@@ -149,7 +149,8 @@ describe('HTTP API', () => {
       assert.ok((await redis.keys('dv:{v:doomed}:*')).length >= 3);
       const r = await http(base(), 'DELETE', '/v1/views/doomed');
       assert.equal(r.status, 204);
-      assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), []);
+      // only its fence stays: a former owner of the views must not bring it back
+      assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), ['dv:{v:doomed}:fence']);
       assert.equal(await redis.hGet('dv:views', 'doomed'), null);
       await expectError('GET', '/v1/views/doomed', undefined, 404, 'not_found');
       // Users can read views straight from Redis under the documented layout.
@@ -215,10 +216,10 @@ describe('WebSocket robustness', () => {
   });
 
   test('a snapshot larger than the backlog limit is paced, not cut off as lagging', async () => {
-    const deps = { views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
+    const deps = { views: maintainer(h.server), pipeline: maintainer(h.server), store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, snapshotChunk: 100, maxBacklog: 16 * 1024 };
     const server = createServer();
     const subs = attachSubscriptions(server, deps);
-    h.server.pipeline.addListener(subs.listener);
+    maintainer(h.server).addListener(subs.listener);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     try {
@@ -247,7 +248,7 @@ describe('WebSocket robustness', () => {
 
 describe('auth', () => {
   test('with a token, /v1 and WebSockets need it', async () => {
-    const deps = { views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: 'sekret', jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} };
+    const deps = { views: maintainer(h.server), pipeline: maintainer(h.server), store: h.server.store, auth: createAuthenticator({ token: 'sekret', jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} };
     const app = createApp(deps);
     assert.equal((await app.request('/v1/views')).status, 401);
     assert.equal((await app.request('/v1/views', { headers: { authorization: 'Bearer wrong' } })).status, 401);
@@ -354,7 +355,7 @@ describe('metrics', () => {
     sub.close();
 
     // a metrics token guards it (and only it)
-    const app = createApp({ views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
+    const app = createApp({ views: maintainer(h.server), pipeline: maintainer(h.server), store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: 'm3', metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
     assert.equal((await app.request('/metrics')).status, 401);
     assert.equal((await app.request('/metrics', { headers: { authorization: 'Bearer m3' } })).status, 200);
   });
@@ -366,7 +367,7 @@ describe('openapi', () => {
     assert.equal(r.status, 200);
     const spec = r.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     assert.equal(spec.openapi, '3.1.0');
-    const app = createApp({ views: h.server.pipeline, pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
+    const app = createApp({ views: maintainer(h.server), pipeline: maintainer(h.server), store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), metricsToken: null, metrics: createMetrics().registry, kafkaBrokers: [], activity: new Activity(), log: () => {} });
     const served = [...new Set(app.routes.filter((x) => x.method !== 'ALL').map((x) => `${x.method} ${x.path.replace(/:(\w+)/g, '{$1}')}`))].sort();
     const described = Object.entries(spec.paths)
       .filter(([p]) => !UPGRADE_PATHS.includes(p))

@@ -55,14 +55,29 @@ describe('gateway', () => {
     assert.deepEqual(sortedCanonical(q.json<{ rows: unknown[] }>().rows.map((r) => JSON.stringify(r))), await oracle(h.db, `SELECT name, n FROM (${PER_TENANT}) x ORDER BY n DESC, name LIMIT 2`));
   });
 
-  test('refuses, by name, what only a maintaining instance does', async () => {
+  test('forwards what only the maintaining instance does to it, and refuses by name a request forwarded already', async () => {
+    const created = await http(gw.url, 'POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW via_gw AS SELECT id, tenant FROM accounts WHERE tenant = 2' });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.headers['x-deltaview-maintainer'], h.server.url, 'answered by the maintaining instance');
+    assert.equal((await http(h.server.url, 'GET', '/v1/views/via_gw')).status, 200, 'the view was created on the maintaining instance');
+    const sources = await http(gw.url, 'GET', '/v1/sources');
+    assert.equal(sources.status, 200, sources.text);
+    const q = await http(gw.url, 'POST', '/v1/query', { sql: 'SELECT id FROM accounts WHERE tenant = 1' });
+    assert.equal(q.status, 200, q.text);
+    assert.deepEqual(sortedCanonical(q.json<{ rows: unknown[] }>().rows.map((r) => JSON.stringify(r))), await oracle(h.db, 'SELECT id FROM accounts WHERE tenant = 1'));
+    const bad = await http(gw.url, 'POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW broken AS SELECT nope FROM accounts' });
+    assert.equal(bad.status, 400, 'the maintaining instance\'s error comes back as it answered');
+    assert.equal(bad.json<{ error: { code: string } }>().error.code, 'unknown_column');
+    const deleted = await http(gw.url, 'DELETE', '/v1/views/via_gw');
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.equal((await http(h.server.url, 'GET', '/v1/views/via_gw')).status, 404);
     for (const [method, path, body] of [
       ['POST', '/v1/views', { sql: 'CREATE MATERIALIZED VIEW x AS SELECT id FROM accounts' }],
       ['DELETE', '/v1/views/accts', undefined],
       ['GET', '/v1/sources', undefined],
       ['POST', '/v1/query', { sql: 'SELECT id FROM accounts' }],
     ] as const) {
-      const r = await http(gw.url, method, path, body);
+      const r = await http(gw.url, method, path, body, { 'x-deltaview-forwarded': 'another-instance' });
       assert.equal(r.status, 503, `${method} ${path}: ${r.text}`);
       const e = r.json<{ error: { code: string; message: string } }>().error;
       assert.equal(e.code, 'unavailable');

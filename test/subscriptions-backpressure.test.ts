@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { createAuthenticator } from '../src/server/auth.ts';
 import { attachSubscriptions } from '../src/server/subscriptions.ts';
-import { createView, currentLsn, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
+import { createView, currentLsn, maintainer, oracle, startHarness, Subscriber, viewRows, waitUntil, type Harness } from './harness/server.ts';
 
 let h: Harness;
 const PAD = 'x'.repeat(2000);
@@ -92,7 +92,7 @@ describe('backpressure and limits', () => {
 
   test('a socket that stops answering pings is dropped', async () => {
     const server = createServer();
-    const subs = attachSubscriptions(server, { pipeline: h.server.pipeline, store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, heartbeatMs: 100 });
+    const subs = attachSubscriptions(server, { pipeline: maintainer(h.server), store: h.server.store, auth: createAuthenticator({ token: null, jwtSecret: null, jwtPublicKey: null }), log: () => {}, heartbeatMs: 100 });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (server.address() as AddressInfo).port;

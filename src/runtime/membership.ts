@@ -23,7 +23,8 @@ export interface InstanceLag {
 export interface InstanceInfo {
   readonly id: string;
   readonly url: string;
-  readonly role: 'maintain' | 'gateway';
+  /** maintain: holds the lease and maintains the views; standby: an engine waiting to take over; gateway: serves only. */
+  readonly role: 'maintain' | 'standby' | 'gateway';
   readonly started_at: string;
   readonly heartbeat_at: string;
   /** The views this instance maintains (none on a gateway). */
@@ -34,9 +35,8 @@ export interface InstanceInfo {
 
 export interface MembershipOptions {
   readonly store: RedisStore;
-  readonly role: InstanceInfo['role'];
-  /** What the instance maintains right now, read at each heartbeat. */
-  readonly maintains: () => Promise<{ views: readonly string[]; lag: InstanceLag | null }>;
+  /** What the instance is and maintains right now, read at each heartbeat. */
+  readonly maintains: () => Promise<{ role: InstanceInfo['role']; views: readonly string[]; lag: InstanceLag | null }>;
   readonly log: (m: string) => void;
 }
 
@@ -81,6 +81,11 @@ export class Membership {
     clearTimeout(timer);
   }
 
+  /** Writes a heartbeat now (after a change of role, so that the list shows it at once). */
+  async refresh(): Promise<void> {
+    if (!this.stopped) await this.beat();
+  }
+
   /** The live instances, this one first, then by start time; stale entries are pruned. */
   async list(now = Date.now()): Promise<InstanceInfo[]> {
     const all = await this.opts.store.listInstances();
@@ -102,8 +107,8 @@ export class Membership {
 
   private async beat(): Promise<void> {
     try {
-      const { views, lag } = await this.opts.maintains();
-      const info: InstanceInfo = { id: this.id, url: this.url, role: this.opts.role, started_at: this.startedAt, heartbeat_at: new Date().toISOString(), views, lag };
+      const { role, views, lag } = await this.opts.maintains();
+      const info: InstanceInfo = { id: this.id, url: this.url, role, started_at: this.startedAt, heartbeat_at: new Date().toISOString(), views, lag };
       await this.opts.store.putInstance(this.id, JSON.stringify(info));
       if (this.failing) this.opts.log('cluster: heartbeat written again');
       this.failing = false;

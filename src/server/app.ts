@@ -16,7 +16,8 @@ import { consoleRoutes } from './console.ts';
 import { errorBody } from './errors.ts';
 import { viewFilter } from './filter.ts';
 import { OPENAPI } from './openapi.ts';
-import { GATEWAY, runQuery } from './query.ts';
+import { forwardToMaintainer, MaintainerNeeded } from './forward.ts';
+import { GATEWAY, runQuery, STANDBY } from './query.ts';
 import { sourceRoutes } from './sources.ts';
 import { type Activity, statusRoute } from './status.ts';
 
@@ -35,7 +36,9 @@ export interface AppDeps {
   readonly kafkaBrokers: readonly string[];
   /** What each view has applied (GET /v1/status). */
   readonly activity: Activity;
-  /** The deployment's instances (GET /v1/cluster); absent where the app serves no deployment (unit tests). */
+  /** A standby engine (no pipeline until it takes the lease over) rather than a gateway. */
+  readonly standby?: boolean;
+  /** The deployment's instances (GET /v1/cluster; what only the maintaining instance does is forwarded to it); absent where the app serves no deployment (unit tests). */
   readonly cluster?: Membership;
   readonly log: (m: string) => void;
 }
@@ -44,10 +47,9 @@ const MAX_BODY = 1 << 20;
 
 export function createApp(deps: AppDeps): Hono {
   const { views: pipeline, store } = deps;
-  const refuse = (what: string): never => {
-    throw new DeltaviewError('unavailable', `${GATEWAY}: ${what} on an instance that maintains views`);
-  };
-  const maintainer = (what: string): Pipeline => deps.pipeline ?? refuse(what);
+  // what only the maintaining instance does is forwarded to it (forward.ts), or refused with this
+  const refusal = (what: string) => new MaintainerNeeded(`${deps.standby ? STANDBY : GATEWAY}: ${what} on the instance that maintains the views`);
+  const forward = (c: Context, body: unknown, what: string) => forwardToMaintainer(c, deps.cluster, body === undefined ? null : JSON.stringify(body), refusal(what));
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -88,7 +90,8 @@ export function createApp(deps: AppDeps): Hono {
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new DeltaviewError('bad_request', 'body must be a JSON object with a "sql" string: {"sql":"CREATE MATERIALIZED VIEW name AS SELECT ..."}');
     }
-    const info = await maintainer('create views').create(sql);
+    if (deps.pipeline === null) return forward(c, body, 'views are created');
+    const info = await deps.pipeline.create(sql);
     return json(c, 201, await viewObject(info, store));
   });
 
@@ -100,7 +103,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.delete('/v1/views/:name', async (c) => {
     requireAdmin(grantOf(c), 'deleting a view');
-    await maintainer('delete views').delete(c.req.param('name'));
+    if (deps.pipeline === null) return forward(c, undefined, 'views are deleted');
+    await deps.pipeline.delete(c.req.param('name'));
     return c.body(null, 204);
   });
 
@@ -150,7 +154,13 @@ export function createApp(deps: AppDeps): Hono {
     }
     const timeoutMs = body.timeout_ms === undefined ? 5000 : body.timeout_ms;
     if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 300_000) throw new DeltaviewError('bad_request', 'timeout_ms must be a whole number of milliseconds between 0 and 300000');
-    const r = await runQuery(pipeline, deps.pipeline, store, grantOf(c), body.sql, body.min_lsn === undefined ? 0n : parseLsn(body.min_lsn), timeoutMs);
+    let r;
+    try {
+      r = await runQuery(pipeline, deps.pipeline, store, grantOf(c), body.sql, body.min_lsn === undefined ? 0n : parseLsn(body.min_lsn), timeoutMs);
+    } catch (err) {
+      if (err instanceof MaintainerNeeded) return forward(c, body, 'a query over sources runs');
+      throw err;
+    }
     return c.body(`{"rows":[${r.rows.join(',')}],"lsn":${r.lsn === null ? 'null' : JSON.stringify(formatLsn(r.lsn))}}`, 200, { 'content-type': 'application/json' });
   });
 
@@ -164,7 +174,9 @@ export function createApp(deps: AppDeps): Hono {
     const instances = (await m.list()).map((i) => ({ ...i, views: i.views.filter((v) => mayRead(grant, v)), self: i.id === m.id }));
     return json(c, 200, { self: m.id, instances });
   });
-  sourceRoutes(app, deps.pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'), () => refuse('read, declare and delete sources'));
+  sourceRoutes(app, deps.pipeline, readJson, (c) => requireAdmin(grantOf(c), 'reading, declaring or deleting sources'), async (c) =>
+    forward(c, c.req.method === 'POST' ? await readJson(c) : undefined, 'sources are read, declared and deleted'),
+  );
 
   return app;
 }

@@ -120,7 +120,7 @@ export const OPENAPI = {
                 items: obj({
                   id: { type: 'string' },
                   url: { type: 'string' },
-                  role: { type: 'string', enum: ['maintain', 'gateway'] },
+                  role: { type: 'string', enum: ['maintain', 'standby', 'gateway'] },
                   self: { type: 'boolean' },
                   started_at: { type: 'string', format: 'date-time' },
                   heartbeat_at: { type: 'string', format: 'date-time' },

@@ -7,6 +7,7 @@
  * sources instead are answered by the runtime from a consistent snapshot of
  * the sources (Pipeline.batchQuery).
  */
+import { MaintainerNeeded } from './forward.ts';
 import { DeltaviewError, SqlError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 import type { ViewReader } from '../runtime/view-reader.ts';
@@ -59,6 +60,7 @@ function readNames(q: QueryExpr, out: { name: string; schema: string | null }[] 
 
 /** How refusals of a gateway instance begin. */
 export const GATEWAY = 'this instance is a gateway (DELTAVIEW_ROLE=gateway) and maintains no views';
+export const STANDBY = 'this instance stands by (another engine instance holds the lease and maintains the views)';
 
 /** A query is compiled as the view this statement defines. */
 const PREFIX = 'CREATE MATERIALIZED VIEW query AS ';
@@ -81,7 +83,7 @@ async function answer(pipeline: ViewReader, maintainer: Pipeline | null, store: 
   const onViews = names.length > 0 && names.every((n) => n.schema === null && views.has(n.name));
   if (!onViews) {
     requireAdmin(grant, 'a query that reads sources rather than views');
-    if (maintainer === null) throw new DeltaviewError('unavailable', `${GATEWAY}: a query over sources (${names.map((n) => n.name).join(', ')}) runs on an instance that maintains views`);
+    if (maintainer === null) throw new MaintainerNeeded(`a query over sources (${names.map((n) => n.name).join(', ')}) runs on the instance that maintains the views`);
     const rows = await maintainer.batchQuery(statement);
     return { rows: orderRows(rows.rows, parsed.query, rows.columns), lsn: rows.lsn };
   }

@@ -10,8 +10,8 @@ import { declarationJson } from '../cdc/kafka/declaration.ts';
 import { DeltaviewError } from '../errors.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 
-/** `pipeline` is null on a gateway, which answers every sources route 503. */
-export function sourceRoutes(app: Hono, pipeline: Pipeline | null, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void, gateway: () => never): void {
+/** `pipeline` is null on an instance that maintains nothing: `elsewhere` answers every sources route (forwards it). */
+export function sourceRoutes(app: Hono, pipeline: Pipeline | null, readJson: (c: Context) => Promise<unknown>, admin: (c: Context) => void, elsewhere: (c: Context) => Promise<Response>): void {
   app.use('/v1/sources/*', async (c, next) => {
     admin(c);
     await next();
@@ -21,8 +21,8 @@ export function sourceRoutes(app: Hono, pipeline: Pipeline | null, readJson: (c:
     await next();
   });
   if (pipeline === null) {
-    app.all('/v1/sources', () => gateway());
-    app.all('/v1/sources/*', () => gateway());
+    app.all('/v1/sources', (c) => elsewhere(c));
+    app.all('/v1/sources/*', (c) => elsewhere(c));
     return;
   }
 

@@ -227,7 +227,7 @@ function encodedDiff(e: DiffEvent): Buffer {
 }
 
 /** Attaches the subscription endpoint to an HTTP server; returns a closer. */
-export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(): void; listener: PipelineListener; counts(): Map<string, number> } {
+export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { close(message?: string): void; listener: PipelineListener; counts(): Map<string, number> } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const subs = new Map<string, SubscriberIndex<Subscriber>>();
   const chunk = deps.snapshotChunk ?? 1000;
@@ -261,14 +261,15 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
     },
   };
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
     upgrade(req, socket, head).catch((err: unknown) => {
       // a malformed request line or URL must never reach the process as an uncaught exception
       if (err instanceof DeltaviewError) reject(socket, err.status, err.code, err.message);
       else reject(socket, 400, 'bad_request', `malformed WebSocket request: ${(err as Error).message}`);
     });
-  });
+  };
+  server.on('upgrade', onUpgrade);
 
   /** Adds a subscriber to its view's set; the result takes it out again. */
   function register(sub: Subscriber): () => void {
@@ -449,8 +450,9 @@ export function attachSubscriptions(server: Server, deps: SubscriptionDeps): { c
   return {
     listener,
     counts: () => new Map([...subs].map(([view, set]) => [view, set.size])),
-    close() {
-      for (const set of subs.values()) for (const s of set.all()) s.fail('shutting_down', 'server is shutting down', 1001);
+    close(message = 'server is shutting down') {
+      server.removeListener('upgrade', onUpgrade);
+      for (const set of subs.values()) for (const s of set.all()) s.fail('shutting_down', message, 1001);
       clearInterval(heartbeat);
       wss.close();
     },

@@ -7,6 +7,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { startServices, type TestServices } from './services.ts';
+export { maintainer } from '../../src/server/server.ts';
 import { canonical, canonicalText, parseLossless, stringifyLossless, type JValue } from './json.ts';
 
 export interface Harness {
@@ -68,6 +69,7 @@ export async function startHarness(opts: { kafka?: boolean } = {}): Promise<Harn
 export interface HttpResult {
   readonly status: number;
   readonly text: string;
+  readonly headers: Readonly<Record<string, string>>;
   json<T = unknown>(): T;
 }
 
@@ -79,7 +81,7 @@ export async function http(base: string, method: string, path: string, body?: un
   }
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
-  return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
+  return { status: res.status, text, headers: Object.fromEntries(res.headers), json: <T>() => JSON.parse(text) as T };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface PgSourceOptions {
   readonly slot: string;
   readonly publication: string;
   readonly log: (msg: string) => void;
+  /** The instance holds the deployment's lease: a connection still reading the slot is a former owner's and is ended. */
+  readonly takeOver?: boolean;
 }
 
 /** Prefix of the pg_logical_emit_message markers that prove the stream's position. */
@@ -74,6 +76,7 @@ export class PgSource implements Source {
 
   async start(handler: SourceHandler): Promise<void> {
     if (this.stream) throw new DeltaviewError('internal', 'PostgreSQL source already started');
+    if (this.opts.takeOver) await this.endFormerReader();
     this.stream = new PgChangeStream(
       { url: this.opts.url, slot: this.opts.slot, publication: this.opts.publication, markerPrefix: MARKER_PREFIX, log: this.opts.log },
       {
@@ -88,7 +91,36 @@ export class PgSource implements Source {
         ...(handler.columnsRead === undefined ? {} : { columnsRead: (id: string) => handler.columnsRead!(id) }),
       },
     );
-    await this.stream.start();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.stream.start();
+        return;
+      } catch (err) {
+        // a former owner's stream reconnected between the two: end it again (it lost the lease and stops)
+        if (!this.opts.takeOver || attempt >= 5 || !/is active/.test((err as Error).message)) throw err;
+        await this.endFormerReader();
+      }
+    }
+  }
+
+  /**
+   * Ends the replication connection another process holds on the slot: the instance that held the
+   * deployment's lease before this one (paused, cut off or dead while PostgreSQL has not noticed).
+   * Only the lease holder calls it; what the former owner then writes is refused by the fences.
+   */
+  private async endFormerReader(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let ended = false;
+    while (Date.now() < deadline) {
+      const r = await this.db.query<{ pid: number | null }>('SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1', [this.opts.slot]);
+      const pid = r.rows[0]?.pid ?? null;
+      if (pid === null) return;
+      if (!ended) this.opts.log(`replication slot "${this.opts.slot}" is read by backend ${pid} (the former owner of the views): ending it`);
+      ended = true;
+      await this.db.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new DeltaviewError('unavailable', `replication slot "${this.opts.slot}" is still in use after ending its reader for 10 s`);
   }
 
   readsChanged(): void {

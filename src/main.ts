@@ -62,6 +62,10 @@ async function main(): Promise<void> {
     kafkaSessionTimeoutMs: cfg.kafkaSessionTimeoutMs,
     advertiseUrl: cfg.advertiseUrl,
     leaseMs: cfg.leaseMs,
+    onStuck: (why) => {
+      log(`exiting: ${why}; started again it stands by`);
+      process.exit(1);
+    },
     log,
   });
   cleanups.unshift(() => server.stop());

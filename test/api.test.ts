@@ -149,8 +149,7 @@ describe('HTTP API', () => {
       assert.ok((await redis.keys('dv:{v:doomed}:*')).length >= 3);
       const r = await http(base(), 'DELETE', '/v1/views/doomed');
       assert.equal(r.status, 204);
-      // only its fence stays: a former owner of the views must not bring it back
-      assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), ['dv:{v:doomed}:fence']);
+      assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), []);
       assert.equal(await redis.hGet('dv:views', 'doomed'), null);
       await expectError('GET', '/v1/views/doomed', undefined, 404, 'not_found');
       // Users can read views straight from Redis under the documented layout.

@@ -12,7 +12,7 @@
  *    flushed a checkpoint by then.
  */
 import type { Position } from '../cdc/types.ts';
-import type { RedisStore } from '../storage/redis-store.ts';
+import { FencedError, type RedisStore } from '../storage/redis-store.ts';
 
 /** Acknowledgements trail the checkpoint by this much (Redis fsyncs its AOF every second). */
 const ACK_DELAY_MS = 2000;
@@ -117,7 +117,8 @@ export class Checkpointer {
       }
       this.deps.onDurable();
     } catch (err) {
-      this.deps.log(`checkpoint failed: ${(err as Error).message}`);
+      // refused by a fence: this instance lost the views (the composition says so once, and stops it)
+      if (!(err instanceof FencedError)) this.deps.log(`checkpoint failed: ${(err as Error).message}`);
     } finally {
       this.writing = false;
     }

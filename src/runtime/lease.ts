@@ -5,9 +5,10 @@
  * Redis's clock); its epoch is the fencing token every write of the holder carries, so a holder
  * that was paused or cut off past its lease can never write after another took over.
  *
- * The holder renews every ttl/3. It has lost the lease when a renewal finds another holder or a
- * new epoch (it ran out and was taken meanwhile), or when no renewal has succeeded for a whole
- * ttl (it may have run out: another instance may hold it now).
+ * The holder renews every ttl/3, keeping its epoch. It has lost the lease when a renewal finds
+ * another holder or a later epoch (it ran out and was taken meanwhile), or when no renewal has
+ * succeeded for a whole ttl (it may have run out: another instance may hold it now). A lease that
+ * vanished (Redis lost its data) with no later holder is taken back at the same epoch.
  */
 import type { LeaseState, RedisStore } from '../storage/redis-store.ts';
 
@@ -79,9 +80,8 @@ export class SourceLease {
     const t0 = Date.now();
     let lost: string | null = null;
     try {
-      const s = await this.opts.store.lease('acquire', this.opts.id, this.opts.ttlMs);
-      if (!s.held) lost = `instance ${s.owner} holds it (epoch ${s.epoch})`;
-      else if (s.epoch !== epoch) lost = `it ran out and was taken again (epoch ${epoch} → ${s.epoch})`;
+      const s = await this.opts.store.lease('renew', this.opts.id, this.opts.ttlMs, String(epoch));
+      if (!s.held) lost = s.owner === '' ? `another instance held it since (epoch ${epoch} → ${s.epoch})` : `instance ${s.owner} holds it (epoch ${s.epoch})`;
       else this.renewedAt = t0;
     } catch (err) {
       if (t0 - this.renewedAt >= this.opts.ttlMs) lost = `it could not be renewed for ${t0 - this.renewedAt} ms (${(err as Error).message})`;

@@ -1,7 +1,7 @@
 /**
- * The views as a gateway instance (DELTAVIEW_ROLE=gateway) sees them: read
- * from Redis alone, maintained elsewhere. The catalog and every view's status
- * and position are re-read every POLL_MS; diffs arrive by blocking reads of
+ * The views as a gateway instance (DELTAVIEW_ROLE=gateway) or a standby sees
+ * them: read from Redis alone, maintained elsewhere. The catalog, every view's
+ * status and position and the Kafka sources' offsets are re-read every POLL_MS; diffs arrive by blocking reads of
  * the views' diff logs (src/storage/log-tail.ts), in log order, each checked
  * against the one before it (its `prev`), so a subscriber of a gateway gets
  * exactly the diffs a subscriber of the maintaining instance gets. When the
@@ -33,6 +33,8 @@ interface Mirrored {
 
 export class ViewMirror implements ViewReader {
   private readonly views = new Map<string, Mirrored>();
+  /** Each Kafka source some view reads: how far it was read, per partition (as of the last poll). */
+  private readonly sourceOffsets = new Map<string, ReadonlyMap<number, bigint>>();
   private readonly listeners: PipelineListener[] = [];
   private stopped = false;
   private poller: NodeJS.Timeout | null = null;
@@ -124,8 +126,28 @@ export class ViewMirror implements ViewReader {
       error: m.meta.error,
       // the maintaining instance knows the estimate; Redis keeps the rows done
       backfill: status === 'backfilling' ? { rowsDone: m.meta.progressRows, rowsEstimated: 0, rowsPerSecond: 0 } : null,
-      offsets: null,
+      offsets: status === 'running' ? this.offsets(m) : null,
     };
+  }
+
+  /**
+   * As the maintaining instance shows them: per Kafka source the view reads, per partition, the
+   * next offset not yet reflected (the source's stored position, or the view's own last commit of
+   * the partition when that is further).
+   */
+  private offsets(m: Mirrored): Record<string, Record<string, string>> | null {
+    const kafka = (m.def.sources ?? []).filter((t) => t.id.startsWith('kafka:')).map((t) => t.id.slice('kafka:'.length));
+    if (kafka.length === 0) return null;
+    const out: Record<string, Record<string, string>> = {};
+    for (const source of kafka) {
+      const o: Record<string, string> = {};
+      for (const [p, n] of this.sourceOffsets.get(source) ?? []) {
+        const own = m.meta.kafka.get(`${source}:${p}`);
+        o[String(p)] = String(own !== undefined && own > n ? own : n);
+      }
+      out[source] = o;
+    }
+    return out;
   }
 
   private async refreshMeta(name: string): Promise<void> {
@@ -144,6 +166,9 @@ export class ViewMirror implements ViewReader {
       this.gone(name, 'not_found', `view "${name}" was deleted`);
     }
     const metas = await Promise.all(defs.map((d) => this.store.getMeta(d.name)));
+    const sources = new Set(defs.flatMap((d) => (d.sources ?? []).filter((t) => t.id.startsWith('kafka:')).map((t) => t.id.slice('kafka:'.length))));
+    for (const name of this.sourceOffsets.keys()) if (!sources.has(name)) this.sourceOffsets.delete(name);
+    await Promise.all([...sources].map(async (name) => this.sourceOffsets.set(name, await this.store.kafkaOffsets(name))));
     defs.forEach((def, i) => {
       let m = this.views.get(def.name);
       if (m === undefined || m.def.createdAt !== def.createdAt) {

@@ -48,11 +48,19 @@ export interface ServerOptions {
   readonly advertiseUrl?: string | null;
   /** How long the lease on the sources lasts without renewal (default LEASE_MS). */
   readonly leaseMs?: number;
+  /**
+   * The instance cannot stop maintaining after it lost the lease (its Kafka consumers do not leave
+   * their groups): `npm start` exits, for its supervisor to start it again (it then stands by).
+   * Without it the instance stands by regardless.
+   */
+  readonly onStuck?: (why: string) => void;
   readonly log: (m: string) => void;
 }
 
 /** How long the lease on the sources lasts without renewal (DELTAVIEW_LEASE_MS): the bound on a failover. */
 export const LEASE_MS = 5000;
+/** How long an instance that lost the lease waits for its pipeline to stop before it stands by anyway. */
+const DEMOTE_WAIT_MS = 5000;
 
 export interface RunningServer {
   readonly url: string;
@@ -140,8 +148,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   async function demote(): Promise<void> {
     lease.cancel();
     if (stopped || phase?.role !== 'maintain') return;
-    // the pipeline first: nothing more is sent (its writes would be refused anyway)
-    await phase.stop().catch(() => {});
+    // the pipeline first: nothing more is sent (its writes would be refused anyway). A Kafka
+    // consumer that was dropped from its group while the process was paused is rejoining it, and
+    // kafkajs cannot leave a group mid-rebalance (kafkajs issue 1462): should it still hold
+    // partitions it would never read, the process gives up (DEMOTE_WAIT_MS) rather than keep them.
+    const stopping = phase.stop().catch(() => {});
+    let bound: NodeJS.Timeout | undefined;
+    const late = await Promise.race([stopping.then(() => false), new Promise<boolean>((r) => (bound = setTimeout(() => r(true), DEMOTE_WAIT_MS)))]);
+    clearTimeout(bound);
+    if (late) {
+      const why = `the former pipeline has not stopped ${DEMOTE_WAIT_MS} ms after this instance lost the lease (a Kafka consumer cannot leave its group mid-rebalance): its consumers would hold partitions the new owner needs`;
+      if (opts.onStuck) return opts.onStuck(why);
+      opts.log(`instance: ${why}; standing by meanwhile`);
+    }
     await use(await mirrorPhase(opts, store, 'standby'), 'this instance no longer maintains the views; reconnect to resume');
   }
 

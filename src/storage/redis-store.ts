@@ -217,10 +217,14 @@ export class RedisStore {
     return this.client.sendCommand<number>(['HLEN', viewKeys(name).rows]);
   }
 
-  /** Removes a view's state and catalog entry (its fence stays: a fenced former owner must not recreate it). */
+  /**
+   * Removes a view's state (its fence too) and catalog entry. A former owner still writing to it
+   * is refused while the fence stands; after, its commits find no running view ('gone') and
+   * write nothing.
+   */
   async deleteView(name: string): Promise<void> {
     const k = viewKeys(name);
-    await this.fenced(scripts.fencedDel, [k.fence, k.rows, k.keys, k.meta, k.log, k.state], [], `deleting view ${name}`);
+    await this.fenced(scripts.fencedDel, [k.fence, k.rows, k.keys, k.meta, k.log, k.state, k.fence], [], `deleting view ${name}`);
     await this.catalogWrite(VIEWS_KEY, 'del', name, '', `deleting view ${name}`);
   }
 
@@ -488,16 +492,22 @@ export class RedisStore {
 
   async deleteSource(name: string): Promise<void> {
     const k = sourceKeys(name);
-    await this.fenced(scripts.fencedDel, [k.fence, k.offsets, k.keyed], [], `deleting source ${name}`);
+    await this.fenced(scripts.fencedDel, [k.fence, k.offsets, k.keyed, k.fence], [], `deleting source ${name}`);
     await this.catalogWrite(SOURCES_KEY, 'del', name, '', `deleting source ${name}`);
+  }
+
+  /** How far a Kafka source was read, per partition (the next offset; its views reflect everything before it once their commits landed). */
+  async kafkaOffsets(name: string): Promise<Map<number, bigint>> {
+    const flat = await this.client.sendCommand<string[]>(['HGETALL', sourceKeys(name).offsets]);
+    const offsets = new Map<number, bigint>();
+    for (let i = 0; i < flat.length; i += 2) offsets.set(Number(flat[i]), BigInt(`0x${flat[i + 1]!}`));
+    return offsets;
   }
 
   /** How far a Kafka source was read (per partition) and, for keyed sources, what each key holds as of that. */
   async readKafkaState(name: string): Promise<{ offsets: Map<number, bigint>; keyed: [string, string][] }> {
     const k = sourceKeys(name);
-    const flat = await this.client.sendCommand<string[]>(['HGETALL', k.offsets]);
-    const offsets = new Map<number, bigint>();
-    for (let i = 0; i < flat.length; i += 2) offsets.set(Number(flat[i]), BigInt(`0x${flat[i + 1]!}`));
+    const offsets = await this.kafkaOffsets(name);
     const keyed: [string, string][] = [];
     let cursor = '0';
     do {
@@ -573,8 +583,8 @@ export class RedisStore {
   }
 
   /** Takes or renews the deployment's lease for `ttlMs` (see LEASE), or gives it up. */
-  async lease(op: 'acquire' | 'take' | 'release', id: string, ttlMs: number, from = ''): Promise<LeaseState> {
-    const [held, epoch, owner, left] = await this.evalsha<[number, number, string, number]>(scripts.lease, [PG_SOURCE_KEY], [op, id, String(ttlMs), from]);
+  async lease(op: 'acquire' | 'renew' | 'take' | 'release', id: string, ttlMs: number, arg = ''): Promise<LeaseState> {
+    const [held, epoch, owner, left] = await this.evalsha<[number, number, string, number]>(scripts.lease, [PG_SOURCE_KEY], [op, id, String(ttlMs), arg]);
     return { held: held === 1, epoch, owner, msLeft: left };
   }
 }

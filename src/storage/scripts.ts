@@ -298,7 +298,7 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `;
 
-/** DEL KEYS[2..] unless fenced (the fence itself stays). KEYS: fence, keys. ARGV[1]: the writer's lease epoch. */
+/** DEL KEYS[2..] unless fenced by KEYS[1] (which may be among them). KEYS: fence, keys. ARGV[1]: the writer's lease epoch. */
 export const FENCED_DEL = `
 ${FENCE}
 if fenced(KEYS[1], ARGV[1]) then return 'fenced' end
@@ -309,10 +309,13 @@ return 1
 /**
  * The deployment's lease on its sources (the replication slot, the Kafka consumer group): one
  * owner at a time, for a time measured by Redis's clock. KEYS: dv:source:pg (fields lease_owner,
- * lease_epoch, lease_until in ms). ARGV: [1] 'acquire' | 'take' | 'release', [2] the instance id,
- * [3] the lease in ms, [4] for take: the holder it is taken from. Acquire renews a lease the
- * instance holds, or takes one that is free or has run out (the epoch then goes up by one); take
- * also takes it from holder ARGV[4] (known dead); release gives it up. Returns {1 if held by the caller now,
+ * lease_epoch, lease_until in ms). ARGV: [1] 'acquire' | 'renew' | 'take' | 'release', [2] the
+ * instance id, [3] the lease in ms, [4] for renew: the holder's epoch; for take: the holder it is
+ * taken from. Acquire takes a lease that is free or has run out (the epoch then goes up: to
+ * Redis's time in ms, or one more than the last one if that is higher) or renews one the instance
+ * holds; renew keeps the holder's epoch, and also takes the lease back at it when it is free and
+ * nobody held it since (Redis lost it: the holder's fences still stand for it); take also takes
+ * it from holder ARGV[4] (known dead); release gives it up. Returns {1 if held by the caller now,
  * epoch, owner ('' none), ms left}.
  */
 export const LEASE = `
@@ -325,9 +328,19 @@ if ARGV[1] == 'release' then
   if owner == ARGV[2] then redis.call('HDEL', KEYS[1], 'lease_owner', 'lease_until') end
   return {0, epoch, '', 0}
 end
+if ARGV[1] == 'renew' then
+  -- the holder at epoch ARGV[4]: still its, or free with no later holder since (Redis lost it, or it ran out untaken)
+  local mine = tonumber(ARGV[4])
+  if (owner == ARGV[2] or owner == '') and epoch <= mine then
+    redis.call('HSET', KEYS[1], 'lease_owner', ARGV[2], 'lease_epoch', ARGV[4], 'lease_until', tostring(now + tonumber(ARGV[3])))
+    return {1, mine, ARGV[2], tonumber(ARGV[3])}
+  end
+  return {0, epoch, owner, math.max(0, untilMs - now)}
+end
 if ARGV[1] == 'take' and owner ~= '' and owner == ARGV[4] then owner = '' end
 if owner ~= '' and owner ~= ARGV[2] then return {0, epoch, owner, untilMs - now} end
-if owner == '' then epoch = epoch + 1 end
+-- a new holder's epoch is above every earlier one, even when Redis has lost the last one (its time in ms)
+if owner == '' then epoch = math.max(epoch + 1, now) end
 local ttl = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'lease_owner', ARGV[2], 'lease_epoch', tostring(epoch), 'lease_until', tostring(now + ttl))
 return {1, epoch, ARGV[2], ttl}

@@ -222,7 +222,10 @@ export class KafkaSource {
     } finally {
       await admin.disconnect();
     }
-    const consumer = this.kafka.consumer({ groupId: this.groupOf(d.decl.name), sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000, heartbeatInterval: 1000, maxWaitTimeInMs: FETCH_WAIT_MS });
+    const session = this.opts.sessionTimeoutMs ?? 30_000;
+    // a rebalance waits at most this long for the members to rejoin (kafkajs: 60 s); a batch is
+    // handed on without waiting for its commits, so members rejoin within a heartbeat
+    const consumer = this.kafka.consumer({ groupId: this.groupOf(d.decl.name), sessionTimeout: session, rebalanceTimeout: Math.max(session, 5000), heartbeatInterval: 1000, maxWaitTimeInMs: FETCH_WAIT_MS });
     d.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: d.decl.topic, fromBeginning: true });

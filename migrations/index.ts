@@ -5,6 +5,7 @@
  */
 import { m001Initial } from './001-initial.ts';
 import { m002ViewState } from './002-view-state.ts';
+import { m003DeploymentSlot } from './003-deployment-slot.ts';
 
 /** The slice of a Redis client that migrations use. */
 export interface RedisCommands {
@@ -16,4 +17,4 @@ export interface Migration {
   up(client: RedisCommands): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002ViewState];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002ViewState, m003DeploymentSlot];

@@ -150,7 +150,7 @@ describe('HTTP API', () => {
       const r = await http(base(), 'DELETE', '/v1/views/doomed');
       assert.equal(r.status, 204);
       assert.deepEqual(await redis.keys('dv:{v:doomed}:*'), []);
-      assert.equal(await redis.hGet('dv:views', 'doomed'), null);
+      assert.equal(await redis.hGet('dv:{dv}:views', 'doomed'), null);
       await expectError('GET', '/v1/views/doomed', undefined, 404, 'not_found');
       // Users can read views straight from Redis under the documented layout.
       const row = await redis.hGet('dv:{v:small}:rows', '[3]');
@@ -299,7 +299,7 @@ describe('replication slot', () => {
       // wait for a checkpoint to cover the write, then compare with the slot
       let checkpoint = 0n;
       for (let i = 0; i < 100 && checkpoint === 0n; i++) {
-        const cp = await redis.hGet('dv:source:pg', 'checkpoint');
+        const cp = await redis.hGet('dv:{dv}:source:pg', 'checkpoint');
         const slot = (await h.db.query<{ c: string; l: string }>("SELECT confirmed_flush_lsn::text AS c, $1::pg_lsn::text AS l FROM pg_replication_slots WHERE slot_name = 'deltaview'", [lsn])).rows[0]!;
         const flushed = lsnBig(slot.c);
         const stored = cp ? BigInt(`0x${cp}`) : 0n;

@@ -163,7 +163,7 @@ describe('failover between engine instances', () => {
     assert.ok(second < FAILOVER_BOUND_MS, `failover after SIGSTOP took ${second} ms`);
     const redis = createClient({ url: services.redis.url });
     await redis.connect();
-    const lease = await redis.hGetAll('dv:source:pg');
+    const lease = await redis.hGetAll('dv:{dv}:source:pg');
     assert.equal(lease.lease_owner, (await self(c)).id, 'the lease is the new owner\'s');
     // the former owner resumes: its lease is gone, it stops maintaining and writes nothing
     const before = b.output().length;
@@ -174,7 +174,7 @@ describe('failover between engine instances', () => {
     assert.doesNotMatch(resumed, /storage failed|rebuilding|backfilling from snapshot/, 'no recovery or rebuild on the former owner');
     const txns = await w.stop();
     assert.ok(txns > 20, `writer committed ${txns} transactions`);
-    assert.equal((await redis.hGet('dv:source:pg', 'lease_epoch')), lease.lease_epoch, 'the former owner did not take the lease back');
+    assert.equal((await redis.hGet('dv:{dv}:source:pg', 'lease_epoch')), lease.lease_epoch, 'the former owner did not take the lease back');
     await redis.close();
 
     // every instance answers every view, all equal to PostgreSQL

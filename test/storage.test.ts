@@ -214,7 +214,7 @@ describe('leases and fences', () => {
     assert.deepEqual([again.held, again.epoch > taken.epoch], [true, true], 'a released lease is free at once');
     // a holder renews at its epoch; a lease Redis forgot is taken back at it, one taken since is not
     assert.deepEqual([(await store.lease('renew', 'a', 300, String(again.epoch))).held], [true]);
-    await store.client.sendCommand(['HDEL', 'dv:source:pg', 'lease_owner', 'lease_until', 'lease_epoch']);
+    await store.client.sendCommand(['HDEL', 'dv:{dv}:source:pg', 'lease_owner', 'lease_until', 'lease_epoch']);
     const back = await store.lease('renew', 'a', 300, String(again.epoch));
     assert.deepEqual([back.held, back.epoch], [true, again.epoch], 'a vanished lease is taken back at the same epoch');
     await store.lease('release', 'a', 300);

@@ -3,7 +3,9 @@
  * when nothing answers at REDIS_URL's default, and by the test harness.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { freePort } from './free-port.ts';
 
@@ -19,6 +21,8 @@ export interface RedisServerOptions {
   /** Working dir for AOF files; persistence is on only when set. */
   readonly dataDir?: string;
   readonly port?: number;
+  /** A node of a Redis Cluster (its node file goes under dataDir, else a temporary directory). */
+  readonly cluster?: boolean;
 }
 
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RunningRedis> {
@@ -29,6 +33,10 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     args.push('--dir', opts.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec');
   } else {
     args.push('--appendonly', 'no');
+  }
+  if (opts.cluster) {
+    const dir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'dv-redis-node-')));
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000');
   }
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,11 +1,12 @@
 /**
  * The Redis key layout (documented in the README for users who read views
  * straight from Redis). Every key of one view shares the hash tag {v:<name>},
- * so all of a view's keys live in one slot and the layout works on Redis Cluster.
+ * so all of a view's keys live in one slot; the deployment-wide keys share
+ * {dv}: no script needs keys from two slots, and the layout works on Redis Cluster.
  *
  *   dv:layout                 string  layout version (migrations/)
- *   dv:views                  hash    view name -> JSON definition {name, sql, created_at}
- *   dv:source:pg              hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it),
+ *   dv:{dv}:views             hash    view name -> JSON definition {name, sql, created_at}
+ *   dv:{dv}:source:pg         hash    slot, checkpoint (16-hex LSN: every view reflects all transactions ending at or before it),
  *                                     epoch (identity of this data set; the source database keeps a copy, see src/cdc/pg/durable.ts),
  *                                     lease_owner, lease_epoch, lease_until (ms, Redis clock): the instance that maintains the views
  *   dv:{v:NAME}:fence         string  the lease epoch of the instance that owns the view: writes of a lower one are refused
@@ -18,18 +19,19 @@
  *                                     the input rows its joins/aggregates were fed, as of meta.lsn
  *                                     (meta also holds "k:<source>:<partition>" -> 16-hex Kafka offset: every message
  *                                     before it is reflected in the view)
- *   dv:sources                hash    Kafka source name -> JSON declaration (as POST /v1/sources took it)
+ *   dv:{dv}:sources           hash    Kafka source name -> JSON declaration (as POST /v1/sources took it)
  *   dv:{s:NAME}:offsets       hash    partition -> 16-hex offset the source has been read to (its keyed rows are as of it)
  *   dv:{s:NAME}:keyed         hash    upsert/keyed Debezium sources: message key -> JSON [value texts…], the row the key holds
  *   dv:{s:NAME}:fence         string  as the view's fence, for the source's offsets and keyed rows
- *   dv:instances              hash    instance id -> JSON heartbeat {id, url, role, started_at, heartbeat_at, views, lag}
+ *   dv:{dv}:instances         hash    instance id -> JSON heartbeat {id, url, role, started_at, heartbeat_at, views, lag}
  *                                     (GET /v1/cluster; entries older than a few heartbeats are gone and pruned)
  */
 export const LAYOUT_KEY = 'dv:layout';
-export const VIEWS_KEY = 'dv:views';
-export const PG_SOURCE_KEY = 'dv:source:pg';
-export const SOURCES_KEY = 'dv:sources';
-export const INSTANCES_KEY = 'dv:instances';
+// the deployment-wide keys share the hash tag {dv}: one slot on a Redis Cluster (layout 3)
+export const VIEWS_KEY = 'dv:{dv}:views';
+export const PG_SOURCE_KEY = 'dv:{dv}:source:pg';
+export const SOURCES_KEY = 'dv:{dv}:sources';
+export const INSTANCES_KEY = 'dv:{dv}:instances';
 
 /** A Kafka source's keys (names are lower-case identifiers, so the hash tag is unambiguous). */
 export function sourceKeys(name: string): { readonly offsets: string; readonly keyed: string; readonly fence: string } {

@@ -1,20 +1,24 @@
 /**
  * A dedicated Redis connection that blocks on views' diff logs (XREAD BLOCK):
  * how a gateway instance learns of every diff another instance commits. A
- * blocking read holds its connection, so it gets one of its own.
+ * blocking read holds its connection, so it gets one of its own. On a Redis
+ * Cluster one XREAD cannot name keys of several slots, and a blocking one would
+ * hold the node's connection: each view's log is read on its own, without
+ * blocking, every CLUSTER_POLL_MS while nothing comes.
  */
-import { createClient } from 'redis';
+import { connectRedis, type RedisConnection } from './connection.ts';
 import { viewKeys } from './keys.ts';
 import type { LogEntry } from './redis-store.ts';
 
+const CLUSTER_POLL_MS = 25;
+
+type XReadReply = [string, [string, string[]][]][] | null;
+
 export class LogTail {
-  private constructor(private readonly client: { sendCommand<T>(args: string[]): Promise<T>; close(): Promise<unknown> }) {}
+  private constructor(private readonly client: RedisConnection) {}
 
   static async connect(url: string, log: (m: string) => void): Promise<LogTail> {
-    const client = createClient({ url, RESP: 2, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) } });
-    client.on('error', (err: Error) => log(`redis (log tail): ${err.message}`));
-    await client.connect();
-    return new LogTail({ sendCommand: <T>(args: string[]) => client.sendCommand<T>(args), close: () => client.close() });
+    return new LogTail(await connectRedis(url, log, { failWhileDisconnected: false, name: ' (log tail)' }));
   }
 
   /**
@@ -26,9 +30,18 @@ export class LogTail {
     if (after.size === 0) return out;
     const names = [...after.keys()];
     const byKey = new Map(names.map((n) => [viewKeys(n).log, n]));
-    const reply = await this.client.sendCommand<[string, [string, string[]][]][] | null>([
-      'XREAD', 'COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', ...byKey.keys(), ...names.map((n) => after.get(n)!),
-    ]);
+    let reply: XReadReply;
+    if (!this.client.cluster) {
+      reply = await this.client.sendCommand<XReadReply>(['XREAD', 'COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', ...byKey.keys(), ...names.map((n) => after.get(n)!)]);
+    } else {
+      const deadline = Date.now() + blockMs;
+      for (;;) {
+        const each = await Promise.all(names.map((n) => this.client.sendCommand<XReadReply>(['XREAD', 'COUNT', String(count), 'STREAMS', viewKeys(n).log, after.get(n)!])));
+        reply = each.flatMap((r) => r ?? []);
+        if (reply.length > 0 || Date.now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, Math.min(CLUSTER_POLL_MS, Math.max(1, deadline - Date.now()))));
+      }
+    }
     for (const [key, entries] of reply ?? []) {
       const view = byKey.get(key);
       if (view === undefined) continue;

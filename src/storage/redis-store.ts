@@ -5,7 +5,7 @@
  * commit order; per-view atomicity comes from the Lua scripts.
  */
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
+import { connectRedis } from './connection.ts';
 import type { StateChange, ViewChange, ViewDelta } from '../views/types.ts';
 import { INSTANCES_KEY, PG_SOURCE_KEY, SOURCES_KEY, sourceKeys, VIEWS_KEY, viewKeys } from './keys.ts';
 import { runMigrations } from './migrate.ts';
@@ -116,25 +116,15 @@ export class RedisStore {
 
   /** Connects, loads the scripts and runs layout migrations. */
   static async connect(url: string, log: (m: string) => void = () => {}): Promise<RedisStore> {
-    const client = createClient({
-      url,
-      RESP: 2, // flat arrays for HGETALL/script replies, the form the Lua scripts return
-      commandOptions: { timeout: 0 },
-      // Never hold commands while disconnected and send them after a reconnect: a commit issued
-      // before a failure must not land after the pipeline has started recovering.
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
-    });
-    client.on('error', (err: Error) => log(`redis: ${err.message}`));
-    await client.connect();
-    const store = new RedisStore({
-      sendCommand: <T>(args: ReadonlyArray<string>) => client.sendCommand<T>(args),
-      close: () => client.close(),
-    });
-    client.on('ready', () => {
+    // Never hold commands while disconnected and send them after a reconnect: a commit issued
+    // before a failure must not land after the pipeline has started recovering.
+    const conn = await connectRedis(url, log, { failWhileDisconnected: true, name: '' });
+    const store = new RedisStore(conn);
+    conn.onReconnect(() => {
       for (const l of store.reconnected) l();
     });
-    for (const s of Object.values(scripts)) await client.sendCommand(['SCRIPT', 'LOAD', s.source]);
+    // on a cluster each node learns a script at its first EVAL (evalsha falls back to it)
+    if (!conn.cluster) for (const s of Object.values(scripts)) await conn.sendCommand(['SCRIPT', 'LOAD', s.source]);
     await runMigrations(store.client, log);
     return store;
   }

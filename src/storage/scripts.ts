@@ -308,7 +308,7 @@ return 1
 
 /**
  * The deployment's lease on its sources (the replication slot, the Kafka consumer group): one
- * owner at a time, for a time measured by Redis's clock. KEYS: dv:source:pg (fields lease_owner,
+ * owner at a time, for a time measured by Redis's clock. KEYS: dv:{dv}:source:pg (fields lease_owner,
  * lease_epoch, lease_until in ms). ARGV: [1] 'acquire' | 'renew' | 'take' | 'release', [2] the
  * instance id, [3] the lease in ms, [4] for renew: the holder's epoch; for take: the holder it is
  * taken from. Acquire takes a lease that is free or has run out (the epoch then goes up: to
@@ -347,9 +347,9 @@ return {1, epoch, ARGV[2], ttl}
 `;
 
 /**
- * A write to a deployment-wide catalog hash (dv:views, dv:sources), unless a later lease holder
+ * A write to a deployment-wide catalog hash (dv:{dv}:views, dv:{dv}:sources), unless a later lease holder
  * maintains the views: a former owner must not add a view the new one never hears of.
- * KEYS: dv:source:pg, the catalog. ARGV: the writer's lease epoch, 'nx' | 'set' | 'del', field,
+ * KEYS: dv:{dv}:source:pg, the catalog. ARGV: the writer's lease epoch, 'nx' | 'set' | 'del', field,
  * value. Returns 1 when it wrote (nx: when the field was new), else 0.
  */
 export const FENCED_CATALOG = `
@@ -360,7 +360,7 @@ redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1
 `;
 
-/** The source checkpoint, unless a later lease holder owns the sources. KEYS: dv:source:pg. ARGV: the writer's lease epoch, checkpoint (16 hex), slot name. */
+/** The source checkpoint, unless a later lease holder owns the sources. KEYS: dv:{dv}:source:pg. ARGV: the writer's lease epoch, checkpoint (16 hex), slot name. */
 export const CHECKPOINT = `
 if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'lease_epoch') or '0') > tonumber(ARGV[1]) then return 'fenced' end
 redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2], 'slot', ARGV[3])

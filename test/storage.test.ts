@@ -1,6 +1,7 @@
 /** The Redis store against a real redis-server: atomic commits, replay skipping, paging, diff-log resume. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createClient } from 'redis';
 import { startRedisServer, type RunningRedis } from '../src/services/redis-server.ts';
 import { RedisStore, StorageLostError } from '../src/storage/redis-store.ts';
 import type { ViewDelta } from '../src/views/types.ts';
@@ -264,6 +265,33 @@ describe('leases and fences', () => {
     } finally {
       store.fence = '';
       await old.close();
+    }
+  });
+});
+
+describe('layout migrations', () => {
+  test('layout 3 moves the deployment-wide hashes of an older store under the {dv} hash tag', async () => {
+    const url = `${redis.url}/3`;
+    const raw = createClient({ url });
+    await raw.connect();
+    try {
+      await raw.set('dv:layout', '2');
+      await raw.hSet('dv:views', 'v', '{"name":"v"}');
+      await raw.hSet('dv:source:pg', { checkpoint: '0000000000000010', epoch: 'e1' });
+      await raw.hSet('dv:sources', 's', '{"name":"s"}');
+      const migrated = await RedisStore.connect(url);
+      try {
+        assert.deepEqual(await migrated.listViewDefs(), [{ name: 'v' }]);
+        assert.equal(await migrated.getCheckpoint(), 16n);
+        assert.equal(await migrated.getEpoch(), 'e1');
+        assert.deepEqual(await migrated.listSources(), [{ name: 's' }]);
+      } finally {
+        await migrated.close();
+      }
+      assert.deepEqual((await raw.keys('dv:*')).sort(), ['dv:layout', 'dv:{dv}:source:pg', 'dv:{dv}:sources', 'dv:{dv}:views']);
+      assert.equal(await raw.get('dv:layout'), '3');
+    } finally {
+      await raw.close();
     }
   });
 });
